@@ -1,0 +1,181 @@
+"""Reading, executing and scoring nbgrader notebooks without a course database.
+
+Scores use nbgrader's own rule (:func:`nbgrader.utils.determine_grade`): a test cell earns its
+points unless it shows an error or writes to stderr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import nbformat
+from nbformat import NotebookNode
+
+__all__ = ["read_notebook", "write_clean", "is_clean", "strip_outputs", "test_cells",
+           "manual_cells", "solution_cells", "execute", "scores", "blank_with_hidden_tests",
+           "smoke_env", "CellScore", "replace_solution", "truncate_after"]
+
+KERNEL_SPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+@dataclass(frozen=True)
+class CellScore:
+    """The score of one autograded test cell."""
+
+    grade_id: str
+    points: float
+    max_points: float
+    error: str
+
+    @property
+    def passed(self) -> bool:
+        return self.points >= self.max_points
+
+
+def read_notebook(path: Path | str) -> NotebookNode:
+    """Read a notebook (nbformat v4)."""
+    return nbformat.read(str(path), as_version=4)
+
+
+def _meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def test_cells(nb: NotebookNode) -> list[NotebookNode]:
+    """Autograded test cells: code cells with ``grade`` true and ``solution`` false."""
+    return [c for c in nb.cells if c.cell_type == "code" and _meta(c).get("grade")
+            and not _meta(c).get("solution")]
+
+
+def manual_cells(nb: NotebookNode) -> list[NotebookNode]:
+    """Manually graded answer cells (``grade`` and ``solution`` both true)."""
+    return [c for c in nb.cells if _meta(c).get("grade") and _meta(c).get("solution")]
+
+
+def solution_cells(nb: NotebookNode) -> list[NotebookNode]:
+    """Cells students write in (``solution`` true)."""
+    return [c for c in nb.cells if _meta(c).get("solution")]
+
+
+def strip_outputs(nb: NotebookNode) -> NotebookNode:
+    """Remove outputs, execution counts and personal metadata; fix the kernelspec."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        for key in ("execution", "collapsed", "scrolled", "ExecuteTime"):
+            cell.metadata.pop(key, None)
+    nb.metadata = {"kernelspec": dict(KERNEL_SPEC),
+                   "language_info": {"name": "python"}}
+    return nb
+
+
+def is_clean(nb: NotebookNode) -> list[str]:
+    """Problems that make a notebook unclean (empty list when clean)."""
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count")):
+            problems.append(f"cell {i} has outputs or an execution count")
+    if nb.metadata.get("kernelspec", {}).get("name") != "python3":
+        problems.append("the kernelspec is not python3")
+    return problems
+
+
+def write_clean(nb: NotebookNode, path: Path | str) -> None:
+    """Write ``nb`` without outputs."""
+    nbformat.write(strip_outputs(nb), str(path))
+
+
+@contextlib.contextmanager
+def smoke_env(extra: dict | None = None) -> Iterator[None]:
+    """Grade-like environment (smoke run, as under ``nbgrader autograde``) for kernels started
+    inside the block."""
+    values = {"DLMIA_SMOKE": "1", "DLMIA_PROGRESS": "0", "NBGRADER_EXECUTION": "autograde"}
+    values.update(extra or {})
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def execute(nb: NotebookNode, cwd: Path | str, timeout: int = 300,
+            allow_errors: bool = True) -> NotebookNode:
+    """Execute a copy of ``nb`` in ``cwd`` with nbclient and return it.
+
+    The kernel inherits this process's environment (see :func:`smoke_env`).
+    """
+    from nbclient import NotebookClient
+
+    nb = copy.deepcopy(nb)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+                            resources={"metadata": {"path": str(cwd)}})
+    client.execute()
+    return nb
+
+
+def _error_text(cell) -> str:
+    for out in cell.get("outputs", []):
+        if out.output_type == "error":
+            return f"{out.ename}: {out.evalue}"[:300]
+        if out.output_type == "stream" and out.name == "stderr":
+            return "stderr: " + out.text.strip()[:300]
+    return ""
+
+
+def scores(nb: NotebookNode) -> dict[str, CellScore]:
+    """Score every autograded test cell of an executed notebook with nbgrader's rule."""
+    from nbgrader.utils import determine_grade
+
+    out = {}
+    for cell in test_cells(nb):
+        points, max_points = determine_grade(cell)
+        out[_meta(cell)["grade_id"]] = CellScore(_meta(cell)["grade_id"], float(points or 0.0),
+                                                 float(max_points), _error_text(cell))
+    return out
+
+
+def blank_with_hidden_tests(nb: NotebookNode) -> NotebookNode:
+    """What a student who changed nothing submits, with the hidden tests put back.
+
+    Solution regions are replaced by nbgrader's stubs (``raise NotImplementedError()``) exactly as
+    ``generate_assignment`` does; hidden tests stay, as ``autograde`` restores them.
+    """
+    from nbgrader.preprocessors import ClearSolutions
+
+    nb = copy.deepcopy(nb)
+    nb, _ = ClearSolutions().preprocess(nb, {})
+    return nb
+
+
+def replace_solution(nb: NotebookNode, grade_id: str, source: str) -> NotebookNode:
+    """A copy of ``nb`` whose solution cell ``grade_id`` holds ``source``."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if _meta(cell).get("grade_id") == grade_id:
+            cell.source = source
+            return nb
+    raise KeyError(f"no cell with grade_id {grade_id!r}")
+
+
+def truncate_after(nb: NotebookNode, grade_ids: list[str]) -> NotebookNode:
+    """A copy of ``nb`` that ends with the last of the cells named by ``grade_ids``."""
+    nb = copy.deepcopy(nb)
+    last = max(i for i, c in enumerate(nb.cells) if _meta(c).get("grade_id") in grade_ids)
+    nb.cells = nb.cells[: last + 1]
+    return nb
+
+
+_MARKERS = re.compile(r"### (BEGIN|END) (SOLUTION|HIDDEN TESTS)")

@@ -1,0 +1,133 @@
+"""Build phantoms into the data root: idempotent, checksummed, with a manifest.
+
+``build_phantom("seg2d")`` writes ``$DLMIA_DATA/seg2d/`` and records every file's SHA-256 in
+``$DLMIA_DATA/manifest.json``. A second call returns at once when the generator version, the
+seed and every file's checksum are unchanged; ``force=True`` rebuilds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import DataError
+from ..paths import answer_keys_dir, data_root
+from .registry import PHANTOM_NAMES, get_phantom
+
+__all__ = ["build_phantom", "build_all", "write_answer_key", "read_answer_key", "sha256_of",
+           "manifest_path"]
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 hex digest of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def manifest_path(root: Path | None = None) -> Path:
+    """Path of the manifest of built data."""
+    return Path(root or data_root()) / "manifest.json"
+
+
+def _checksums(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): sha256_of(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _read_manifest(root: Path) -> dict:
+    path = manifest_path(root)
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return {}
+
+
+def write_answer_key(dataset: str, name: str, table: pd.DataFrame, root: Path | None = None) -> Path:
+    """Write the answer key of a hidden test split, outside the dataset folder.
+
+    Keys live in ``<data root>/answer_keys/<dataset>/<name>.csv``, which the student loaders never
+    read and the student release never ships.
+    """
+    folder = (Path(root) / "answer_keys" if root else answer_keys_dir()) / dataset
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+def read_answer_key(dataset: str, name: str, root: Path | None = None) -> pd.DataFrame:
+    """Read an answer key written by :func:`write_answer_key`."""
+    folder = (Path(root) / "answer_keys" if root else answer_keys_dir()) / dataset
+    path = folder / f"{name}.csv"
+    if not path.exists():
+        raise DataError(
+            f"The answer key {path} does not exist; run `dlmia data build {dataset}` first."
+        )
+    return pd.read_csv(path)
+
+
+def build_phantom(name: str, root: Path | None = None, force: bool = False, seed: int = 0,
+                  verbose: bool = True) -> dict:
+    """Build one phantom into ``<root>/<name>`` unless an identical build is already there.
+
+    Args:
+        name: a key of :data:`PHANTOM_NAMES`.
+        root: the data root (default :func:`common.paths.data_root`).
+        force: rebuild even when the manifest says the build is current.
+        seed: generator seed; the same seed gives byte-identical files.
+        verbose: print one line with the outcome and the time.
+
+    Returns:
+        The manifest entry: ``{"version", "seed", "seconds", "files": {relpath: sha256}}``.
+    """
+    module = get_phantom(name)
+    root = Path(root or data_root())
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / name
+    manifest = _read_manifest(root)
+    entry = manifest.get(name)
+    version = getattr(module, "VERSION", 1)
+    if (not force and entry and entry.get("version") == version and entry.get("seed") == seed
+            and target.is_dir() and _checksums(target) == entry.get("files")):
+        if verbose:
+            print(f"{name}: up to date ({len(entry['files'])} files)")
+        return entry
+    start = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
+    try:
+        module.build(tmp, seed=seed)
+        if target.exists():
+            shutil.rmtree(target)
+        tmp.rename(target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    seconds = round(time.perf_counter() - start, 2)
+    entry = {"version": version, "seed": seed, "seconds": seconds, "files": _checksums(target)}
+    manifest = _read_manifest(root)
+    manifest[name] = entry
+    manifest_path(root).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    if verbose:
+        size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file()) / 2**20
+        print(f"{name}: built {len(entry['files'])} files, {size:.1f} MB in {seconds:.1f} s")
+    return entry
+
+
+def build_all(root: Path | None = None, force: bool = False, seed: int = 0,
+              names: list[str] | None = None) -> dict:
+    """Build every phantom (or ``names``) and return ``{name: manifest entry}``."""
+    return {n: build_phantom(n, root=root, force=force, seed=seed) for n in (names or PHANTOM_NAMES)}
