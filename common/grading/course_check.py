@@ -66,7 +66,7 @@ def run_graded(nb, lab: str, timeout: int = 300) -> tuple[object, dict[str, Cell
     with tempfile.TemporaryDirectory(prefix="dlmia-grade-") as tmp:
         cwd = Path(tmp) / "autograded" / "student" / lab
         cwd.mkdir(parents=True)
-        with smoke_env():
+        with smoke_env({"DLMIA_RUN_DIR": str(cwd / "outputs")}):
             executed = execute(nb, cwd, timeout=timeout)
     return executed, scores(executed)
 

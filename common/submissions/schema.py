@@ -97,6 +97,11 @@ def _as_numbers(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     return nums, bad
 
 
+def _natural(value: str):
+    """Sort key that puts "2" before "10"."""
+    return (0, float(value), value) if value.lstrip("-").replace(".", "", 1).isdigit() else (1, 0.0, value)
+
+
 def _examples(items: Iterable, limit: int = 3) -> str:
     items = [str(i) for i in items]
     shown = ", ".join(items[:limit])
@@ -190,8 +195,8 @@ def validate_frame(frame: pd.DataFrame, schema: Schema,
     if expected_ids is not None:
         expected = {str(i) for i in expected_ids}
         seen = set(ids)
-        unknown = sorted(seen - expected)
-        absent = sorted(expected - seen)
+        unknown = sorted(seen - expected, key=_natural)
+        absent = sorted(expected - seen, key=_natural)
         if unknown:
             problems.append(
                 f"{name} has {len(unknown)} unknown {schema.id_column}(s) such as "

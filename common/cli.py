@@ -1,0 +1,233 @@
+"""The ``dlmia`` command line: build data, run labs, and grade.
+
+Every failure the course foresees is one sentence on stderr and exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import CourseError
+
+__all__ = ["main", "build_parser"]
+
+
+def _data_build(args) -> int:
+    from .phantoms.build import build_all
+    from .phantoms.registry import PHANTOM_NAMES, available_phantoms
+
+    if args.all and args.names:
+        raise CourseError("Give either dataset names or --all, not both.")
+    if not args.all and not args.names:
+        raise CourseError(f"Name a dataset to build ({', '.join(PHANTOM_NAMES)}) or pass --all.")
+    names = available_phantoms() if args.all else args.names
+    start = time.perf_counter()
+    build_all(root=args.root, force=args.force, seed=args.seed, names=names)
+    print(f"built {len(names)} dataset(s) in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _data_list(args) -> int:
+    from .paths import data_root
+    from .phantoms.registry import PHANTOM_NAMES, available_phantoms
+
+    have = set(available_phantoms())
+    root = Path(args.root or data_root())
+    for name, labs in PHANTOM_NAMES.items():
+        state = "built" if (root / name).is_dir() else ("available" if name in have else "missing")
+        print(f"{name:12s} {labs:14s} {state}")
+    print(f"data root: {root}")
+    return 0
+
+
+def _run(args) -> int:
+    from .grading.release import lab_ids
+    from .runner import run_lab
+
+    labs = lab_ids() if args.all else args.labs
+    if not labs:
+        raise CourseError("Name a lab to run or pass --all.")
+    failed = []
+    for lab in labs:
+        print(f"running {lab}{' (smoke)' if args.smoke else ''} ...", flush=True)
+        try:
+            m = run_lab(lab, smoke=args.smoke)
+        except CourseError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed.append(lab)
+            continue
+        print(f"{lab}: " + ", ".join(f"{k}={v}" for k, v in sorted(m.items())), flush=True)
+    if failed:
+        raise CourseError(f"{len(failed)} lab(s) failed: {', '.join(failed)}.")
+    return 0
+
+
+def _results(args) -> int:
+    from .results import results_table, update_readme
+
+    if args.readme:
+        print(f"updated {update_readme()}")
+    else:
+        print(results_table())
+    return 0
+
+
+def _grade_release(args) -> int:
+    from .grading.release import update_release
+
+    for lab in update_release(args.labs or None):
+        print(f"released labs/{lab}")
+    return 0
+
+
+def _grade_check(args) -> int:
+    from .grading.course_check import check_lab
+    from .grading.release import lab_ids, release_differences
+
+    labs = args.labs or lab_ids()
+    problems = []
+    if not args.no_sync:
+        problems += release_differences(labs)
+    for lab in labs:
+        report = check_lab(lab, run=not args.no_run)
+        if report.solution:
+            got = sum(s.points for s in report.solution.values())
+            total = sum(s.max_points for s in report.solution.values())
+            blank = sum(s.points for s in report.blank.values())
+            print(f"{lab}: solution {got:g}/{total:g} autograded points, blank {blank:g}")
+        problems += report.problems
+    for p in problems:
+        print(f"problem: {p}")
+    print("course check: " + ("passed" if not problems else f"{len(problems)} problem(s)"))
+    return 0 if not problems else 1
+
+
+def _validate_csv(args) -> int:
+    from .submissions import validate_submission
+
+    problems = validate_submission(args.lab, args.file, args.name)
+    for p in problems:
+        print(p)
+    print("valid" if not problems else f"{len(problems)} problem(s)")
+    return 0 if not problems else 1
+
+
+def _score_csv(args) -> int:
+    from .submissions import score_submission, spec_for, specs_for
+
+    several = len(specs_for(args.lab)) > 1
+    spec = spec_for(args.lab, args.name or (Path(args.file).name if several else None))
+    score = score_submission(args.lab, args.file, spec.filename)
+    print(f"{spec.metric}: {score:.6f}")
+    return 0
+
+
+def _autograde(args) -> int:
+    from .grading.autograde import autograde_all, export_grades
+
+    table = autograde_all(args.lab, Path(args.course), args.students or None, jobs=args.jobs,
+                          cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+                          memory_mb=args.memory_mb)
+    print(table.to_string(index=False))
+    if args.export:
+        grades = export_grades(Path(args.course))
+        print(f"exported {len(grades)} grade rows to {Path(args.course) / 'grades.csv'}")
+    return 0
+
+
+def _leaderboard(args) -> int:
+    from .submissions.leaderboard import write_leaderboard
+
+    table = write_leaderboard(Path(args.submitted), Path(args.out), args.labs or None)
+    print(table.to_string(index=False))
+    print(f"wrote {Path(args.out) / 'leaderboard.csv'} and leaderboard.html")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (every verb has ``--help``)."""
+    p = argparse.ArgumentParser(prog="dlmia", description="Deep Learning in Medical Image "
+                                "Analysis: build data, run the labs, grade.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    data = sub.add_parser("data", help="build or list the course's datasets")
+    dsub = data.add_subparsers(dest="data_command", required=True)
+    b = dsub.add_parser("build", help="build phantoms into $DLMIA_DATA (default datasets/)")
+    b.add_argument("names", nargs="*", help="datasets to build (ct_volumes, seg2d, cxr, ...)")
+    b.add_argument("--all", action="store_true", help="build every dataset")
+    b.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    b.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
+    b.add_argument("--root", type=Path, default=None, help="data root (default $DLMIA_DATA)")
+    b.set_defaults(func=_data_build)
+    ls = dsub.add_parser("list", help="list datasets and whether they are built")
+    ls.add_argument("--root", type=Path, default=None, help="data root (default $DLMIA_DATA)")
+    ls.set_defaults(func=_data_list)
+
+    r = sub.add_parser("run", help="run labs' reference solutions headless into runs/LAB/")
+    r.add_argument("labs", nargs="*", help="lab ids, e.g. lab01_digits_mlp")
+    r.add_argument("--all", action="store_true", help="run every lab")
+    r.add_argument("--smoke", action="store_true", help="seconds-long smoke configuration")
+    r.set_defaults(func=_run)
+
+    res = sub.add_parser("results", help="print the results table from runs/*/metrics.json")
+    res.add_argument("--readme", action="store_true", help="write it into README.md")
+    res.set_defaults(func=_results)
+
+    g = sub.add_parser("grade", help="release, check, autograde, score CSVs, leaderboard")
+    gsub = g.add_subparsers(dest="grade_command", required=True)
+    rel = gsub.add_parser("release", help="regenerate labs/ from solutions/ with nbgrader")
+    rel.add_argument("labs", nargs="*", help="lab ids (default: all)")
+    rel.set_defaults(func=_grade_release)
+    chk = gsub.add_parser("check", help="solutions full marks, blanks zero, release in sync, "
+                          "no leaks")
+    chk.add_argument("labs", nargs="*", help="lab ids (default: all)")
+    chk.add_argument("--no-run", action="store_true", help="skip executing the notebooks")
+    chk.add_argument("--no-sync", action="store_true", help="skip the release comparison")
+    chk.set_defaults(func=_grade_check)
+    v = gsub.add_parser("validate-csv", help="check a submission CSV against its schema")
+    v.add_argument("lab")
+    v.add_argument("file", type=Path)
+    v.add_argument("--name", default=None, help="submission name if the file was renamed")
+    v.set_defaults(func=_validate_csv)
+    s = gsub.add_parser("score-csv", help="validate and score a submission CSV")
+    s.add_argument("lab")
+    s.add_argument("file", type=Path)
+    s.add_argument("--name", default=None, help="submission name if the file was renamed")
+    s.set_defaults(func=_score_csv)
+    a = gsub.add_parser("autograde", help="autograde all submissions in parallel with limits")
+    a.add_argument("lab")
+    a.add_argument("--course", default=".", help="nbgrader course folder (default: .)")
+    a.add_argument("--students", nargs="*", help="only these students")
+    a.add_argument("--jobs", type=int, default=2, help="notebooks graded at once (default 2)")
+    a.add_argument("--cell-timeout", type=int, default=300, help="seconds per cell (default 300)")
+    a.add_argument("--notebook-timeout", type=float, default=1800,
+                   help="seconds per notebook (default 1800)")
+    a.add_argument("--memory-mb", type=float, default=6000, help="memory per notebook, MB")
+    a.add_argument("--export", action="store_true", help="then export grades.csv")
+    a.set_defaults(func=_autograde)
+    lb = gsub.add_parser("leaderboard", help="score all students' CSVs, write CSV and HTML")
+    lb.add_argument("labs", nargs="*", help="lab ids (default: all with submissions)")
+    lb.add_argument("--submitted", default="submitted", help="folder <student>/<lab>/<file>.csv")
+    lb.add_argument("--out", default="leaderboard", help="output folder")
+    lb.set_defaults(func=_leaderboard)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``dlmia``."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Unit tests of the grading helpers on tiny synthetic notebooks (no kernel needed)."""
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from common.grading.course_check import leaked_lines
+from common.grading.notebook import blank_with_hidden_tests, is_clean, scores, strip_outputs
+
+
+def _meta(gid, **kw):
+    base = {"grade": False, "grade_id": gid, "locked": False, "schema_version": 3,
+            "solution": False, "task": False}
+    base.update(kw)
+    return {"nbgrader": base}
+
+
+def _nb():
+    sol = new_code_cell("def f(x):\n    ### BEGIN SOLUTION\n    return x * 2 + 1000\n    ### END SOLUTION",
+                        metadata=_meta("f", solution=True))
+    test = new_code_cell("assert f(1) == 1002\n### BEGIN HIDDEN TESTS\nassert f(2) == 1004\n### END HIDDEN TESTS",
+                         metadata=_meta("t", grade=True, locked=True, points=2))
+    return new_notebook(cells=[sol, test], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+
+
+def test_blank_keeps_hidden_tests_and_stubs_solutions():
+    blank = blank_with_hidden_tests(_nb())
+    assert "raise NotImplementedError()" in blank.cells[0].source
+    assert "return x * 2 + 1000" not in blank.cells[0].source
+    assert "assert f(2) == 1004" in blank.cells[1].source
+
+
+def test_leak_detection():
+    nb = _nb()
+    clean_release = blank_with_hidden_tests(nb)
+    clean_release.cells[1].source = "assert f(1) == 1002"
+    assert leaked_lines(nb, clean_release) == []
+    leaky = blank_with_hidden_tests(nb)
+    assert leaked_lines(nb, leaky) == ["assert f(2) == 1004"]
+
+
+def test_scores_follow_nbgrader_rules():
+    nb = _nb()
+    nb.cells[1].outputs = [new_output("stream", name="stdout", text="fine\n")]
+    assert scores(nb)["t"].points == 2
+    nb.cells[1].outputs = [new_output("stream", name="stderr", text="UserWarning: x\n")]
+    assert scores(nb)["t"].points == 0 and "stderr" in scores(nb)["t"].error
+    nb.cells[1].outputs = [new_output("error", ename="AssertionError", evalue="", traceback=[])]
+    assert scores(nb)["t"].points == 0
+
+
+def test_clean_check():
+    nb = _nb()
+    nb.cells[0].execution_count = 3
+    assert is_clean(nb)
+    assert is_clean(strip_outputs(nb)) == []
+    nbformat.validate(strip_outputs(nb))

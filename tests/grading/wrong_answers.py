@@ -1,0 +1,53 @@
+"""Plausible wrong answers for every graded solution cell, and the tests that must catch them.
+
+``WRONG_ANSWERS[lab][solution grade_id] = (wrong source, [test grade_ids that must fail])``.
+Each wrong answer is what a student could reasonably write; the named tests must fail with it.
+"""
+
+LAB01 = {
+    "prepare_data": ('''
+def prepare_data(X, y, val_size=0.2, seed=0):
+    # no stratification, scaler fitted on everything
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=val_size, random_state=seed)
+    scaler = StandardScaler().fit(X)
+    return (scaler.transform(X_train).astype(np.float32), scaler.transform(X_val).astype(np.float32),
+            np.asarray(y_train, np.int64), np.asarray(y_val, np.int64), scaler)
+''', ["prepare_data_split", "prepare_data_standardise"]),
+    "simple_nn": ('''
+class SimpleNN(nn.Module):
+    # ReLU before BatchNorm, and a softmax at the end
+    def __init__(self, in_features, hidden=(256, 128), num_classes=10, dropout=0.2):
+        super().__init__()
+        layers, width = [], in_features
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.ReLU(), nn.BatchNorm1d(h), nn.Dropout(dropout)]
+            width = h
+        layers += [nn.Linear(width, num_classes), nn.Softmax(dim=1)]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
+''', ["simple_nn_output", "simple_nn_block_order"]),
+    "evaluate": ('''
+def predict_labels(model, X, device=DEVICE, batch_size=256):
+    # forgets model.eval()
+    with torch.no_grad():
+        return model(torch.as_tensor(X, dtype=torch.float32)).argmax(1).numpy().astype(np.int64)
+
+
+def evaluate(model, X, y, device=DEVICE):
+    pred = predict_labels(model, X, device)
+    return {"accuracy": accuracy_score(y, pred), "f1_macro": f1_score(y, pred, average="micro"),
+            "predictions": pred}
+''', ["evaluate_matches_sklearn", "predict_labels_eval_mode"]),
+    "write_submission": ('''
+def write_submission(image_ids, labels, path):
+    # keeps the DataFrame index as an extra column
+    pd.DataFrame({"ImageId": image_ids, "Label": labels}).to_csv(path)
+    return path
+''', ["write_submission_format"]),
+}
+
+WRONG_ANSWERS = {
+    "lab01_digits_mlp": LAB01,
+}
