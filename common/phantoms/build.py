@@ -130,4 +130,5 @@ def build_phantom(name: str, root: Path | None = None, force: bool = False, seed
 def build_all(root: Path | None = None, force: bool = False, seed: int = 0,
               names: list[str] | None = None) -> dict:
     """Build every phantom (or ``names``) and return ``{name: manifest entry}``."""
-    return {n: build_phantom(n, root=root, force=force, seed=seed) for n in (names or PHANTOM_NAMES)}
+    names = list(PHANTOM_NAMES) if names is None else names
+    return {n: build_phantom(n, root=root, force=force, seed=seed) for n in names}
