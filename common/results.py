@@ -20,7 +20,7 @@ _SKIP = {"wall_s", "peak_rss_mb", "smoke"}
 
 def _fmt(v) -> str:
     if isinstance(v, float):
-        return f"{v:.3f}" if abs(v) < 100 else f"{v:.0f}"
+        return f"{v:.3f}" if abs(v) < 10 else f"{v:.1f}"
     return str(v)
 
 
