@@ -1,6 +1,8 @@
 """The repository's promises: two commands, CI runs them, environments agree, notebooks clean."""
 
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -57,3 +59,11 @@ def test_assignment_folders_hold_only_notebooks():
     for lab in lab_ids():
         files = [p.name for p in (ROOT / "solutions" / lab).iterdir()]
         assert files == [f"{lab}.ipynb"], files
+
+
+def test_code_and_solution_notebooks_pass_ruff():
+    """One style for the package, the tests and the reference notebooks (config in pyproject.toml)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "common", "tests", "nbgrader_config.py",
+         "solutions"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]

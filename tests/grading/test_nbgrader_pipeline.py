@@ -6,7 +6,6 @@ solution with a locked test cell edited to pass trivially, ``hal`` a notebook th
 
 import shutil
 
-import pandas as pd
 import pytest
 
 from common.grading.autograde import autograde_all, autograde_student, export_grades
