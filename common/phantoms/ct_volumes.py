@@ -1,0 +1,149 @@
+"""Per-patient CT volumes with one lesion, plus age and sex: the phantom of lab02 and lab03.
+
+Layout (as a real per-patient volume collection with a clinical table)::
+
+    ct_volumes/
+      patients.csv                 patient_id, age, sex, label, split (label empty on the test split)
+      volumes/<patient_id>.nii.gz  int16 CT in HU, stored (X, Y, Z) = (64, 64, 16),
+                                   spacing 0.8 × 0.8 × 3 mm
+
+Read a volume with nibabel or SimpleITK; as ``(D, H, W)`` it is ``(16, 64, 64)``. The lesion, an
+ellipsoid brighter than the surrounding soft tissue, is centred near slice ``D // 2`` (the *key
+slice*). Its in-plane radius is visible on the key slice alone; its extent along Z (thickness) is
+only visible on the neighbouring slices. The label is::
+
+    label = 1[ 0.6·z(radius) + 1.0·z(thickness) + 0.9·z(age) + 0.7·(sex == "M") + noise > t ]
+
+with ``z(·)`` a standardised score and ``t`` the median, so that (i) the key slice alone carries
+part of the signal, (ii) adjacent slices or the whole volume carry more (lab03), and (iii) age and
+sex carry signal no image holds (lab02's metadata fusion). Test-split labels are kept in the
+answer key ``answer_keys/ct_volumes/labels.csv``, never in ``patients.csv``.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pandas as pd
+
+from .build import write_answer_key
+
+__all__ = ["NAME", "DESCRIPTION", "VERSION", "SHAPE", "SPACING", "N_PATIENTS", "KEY_SLICE",
+           "build", "draw_patients", "make_volume"]
+
+NAME = "ct_volumes"
+DESCRIPTION = "per-patient CT volumes (NIfTI) with a lesion, age and sex (lab02, lab03)"
+VERSION = 1
+#: (D, H, W) of a volume read as an array in (Z, Y, X) order.
+SHAPE = (16, 64, 64)
+#: voxel size in mm along (X, Y, Z), as stored in the NIfTI header.
+SPACING = (0.8, 0.8, 3.0)
+N_PATIENTS = 500
+#: index of the slice the lesion is centred on (the centre slice).
+KEY_SLICE = SHAPE[0] // 2
+_SPLITS = (("train", 0.6), ("val", 0.2), ("test", 0.2))
+
+
+def _z(values: np.ndarray) -> np.ndarray:
+    return (values - values.mean()) / values.std()
+
+
+def draw_patients(seed: int = 0, n: int | None = None) -> pd.DataFrame:
+    """Draw every patient's clinical data, lesion geometry and label.
+
+    Args:
+        seed: seeds a ``numpy`` Generator.
+        n: number of patients (default :data:`N_PATIENTS`).
+
+    Returns:
+        One row per patient: ``patient_id, age, sex, label, split`` and the hidden geometry
+        ``radius, thickness, z_centre, y_centre, x_centre`` used by :func:`make_volume`.
+    """
+    n = N_PATIENTS if n is None else n
+    rng = np.random.default_rng(seed)
+    age = rng.integers(30, 86, size=n)
+    male = rng.random(n) < 0.5
+    radius = rng.uniform(3.0, 8.0, size=n)
+    thickness = rng.uniform(0.8, 4.0, size=n)
+    score = (0.6 * _z(radius) + 1.0 * _z(thickness) + 0.9 * _z(age.astype(float))
+             + 0.7 * male + rng.normal(0.0, 0.35, size=n))
+    label = (score > np.median(score)).astype(int)
+    split = np.empty(n, dtype=object)
+    order = rng.permutation(n)
+    start = 0
+    for name, fraction in _SPLITS:
+        stop = n if name == _SPLITS[-1][0] else start + int(round(fraction * n))
+        split[order[start:stop]] = name
+        start = stop
+    return pd.DataFrame({
+        "patient_id": [f"P{i:04d}" for i in range(n)],
+        "age": age,
+        "sex": np.where(male, "M", "F"),
+        "label": label,
+        "split": split,
+        "radius": radius,
+        "thickness": thickness,
+        "z_centre": KEY_SLICE + rng.uniform(-0.3, 0.3, size=n),
+        "y_centre": rng.uniform(22, 42, size=n),
+        "x_centre": rng.uniform(22, 42, size=n),
+    })
+
+
+def make_volume(row: pd.Series, rng: np.random.Generator) -> np.ndarray:
+    """Draw one patient's volume in HU, ``(D, H, W) = (16, 64, 64)`` int16.
+
+    Args:
+        row: a row of :func:`draw_patients` (lesion geometry).
+        rng: the generator for the noise and the body outline.
+    """
+    d, h, w = SHAPE
+    z, y, x = np.meshgrid(np.arange(d), np.arange(h), np.arange(w), indexing="ij", sparse=True)
+    body = ((y - 32 + rng.uniform(-1, 1)) / rng.uniform(27, 30)) ** 2 \
+        + ((x - 32 + rng.uniform(-1, 1)) / rng.uniform(28, 31)) ** 2 <= 1.0
+    ct = np.where(body, 40.0, -1000.0) * np.ones((d, 1, 1))
+    # soft-tissue texture: a few smooth blobs of fat and denser tissue in the body
+    for _ in range(4):
+        cy, cx, r = rng.uniform(12, 52), rng.uniform(12, 52), rng.uniform(4, 9)
+        blob = ((y - cy) ** 2 + (x - cx) ** 2) <= r ** 2
+        ct = np.where(body & blob, ct + rng.choice([-60.0, 25.0]), ct)
+    # the lesion: an ellipsoid whose cross-section shrinks away from its centre slice
+    dz = (z - row["z_centre"]) / row["thickness"]
+    profile = np.clip(1.0 - dz ** 2, 0.0, None)
+    in_plane = np.sqrt((y - row["y_centre"]) ** 2 + (x - row["x_centre"]) ** 2)
+    edge = row["radius"] * np.sqrt(profile)
+    lesion = np.clip(edge - in_plane + 0.5, 0.0, 1.0) * (profile > 0)
+    ct = ct + 90.0 * lesion
+    ct = ct + rng.normal(0.0, 18.0, size=ct.shape)
+    return np.clip(np.round(ct), -1024, 3071).astype(np.int16)
+
+
+def _write_nifti(array_dhw: np.ndarray, path: Path) -> None:
+    """Write a (D, H, W) array as NIfTI (stored (X, Y, Z)) in a gzip stream without time stamp."""
+    affine = np.diag([*SPACING, 1.0])
+    image = nib.Nifti1Image(np.ascontiguousarray(array_dhw.transpose(2, 1, 0)), affine)
+    image.header.set_xyzt_units("mm")
+    image.set_qform(affine, code=1)
+    image.set_sform(affine, code=1)
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw,
+                                                  mtime=0, compresslevel=1) as fh:
+        fh.write(image.to_bytes())
+
+
+def build(out_dir: Path, seed: int = 0) -> None:
+    """Write ``patients.csv`` and ``volumes/*.nii.gz`` into ``out_dir``; the test labels go to
+    the answer key ``labels`` beside the data root's other keys."""
+    out_dir = Path(out_dir)
+    (out_dir / "volumes").mkdir(parents=True, exist_ok=True)
+    patients = draw_patients(seed)
+    rng = np.random.default_rng([seed, 1])
+    for _, row in patients.iterrows():
+        _write_nifti(make_volume(row, rng), out_dir / "volumes" / f"{row['patient_id']}.nii.gz")
+    public = patients[["patient_id", "age", "sex", "label", "split"]].copy()
+    public["label"] = public["label"].astype(object)
+    public.loc[public["split"] == "test", "label"] = ""
+    public.to_csv(out_dir / "patients.csv", index=False)
+    key = patients.loc[patients["split"] == "test", ["patient_id", "label"]].reset_index(drop=True)
+    write_answer_key(NAME, "labels", key, root=out_dir.parent)

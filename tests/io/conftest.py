@@ -1,0 +1,49 @@
+"""Tiny seeded DICOM fixtures for the reader tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydicom.dataset import FileDataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+CT_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
+
+
+def write_dicom(path: Path, pixels: np.ndarray, *, slope: float = 1.0, intercept: float = 0.0,
+                photometric: str = "MONOCHROME2", window: tuple[float, float] | None = None,
+                position: tuple[float, float, float] | None = None,
+                spacing: tuple[float, float] = (0.5, 0.7), instance: int = 1) -> Path:
+    """Write a small uint16 single-frame DICOM with the given tags."""
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = CT_STORAGE
+    meta.MediaStorageSOPInstanceUID = generate_uid(entropy_srcs=[str(path)])
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
+    ds.SOPClassUID = CT_STORAGE
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.Modality = "CT"
+    ds.PatientID = "P1"
+    ds.Rows, ds.Columns = pixels.shape
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = photometric
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+    ds.RescaleSlope, ds.RescaleIntercept = slope, intercept
+    ds.PixelSpacing = list(spacing)
+    ds.InstanceNumber = instance
+    if window is not None:
+        ds.WindowCenter, ds.WindowWidth = window
+    if position is not None:
+        ds.ImagePositionPatient = list(position)
+        ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+        ds.SliceThickness = 2.5
+    ds.PixelData = pixels.astype(np.uint16).tobytes()
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+@pytest.fixture
+def pixels(rng) -> np.ndarray:
+    return rng.integers(0, 4000, size=(6, 5)).astype(np.uint16)

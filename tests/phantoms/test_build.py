@@ -1,0 +1,111 @@
+"""The phantom builder: manifest with checksums, idempotency, rebuild on change, answer keys,
+and the builder's determinism on a real phantom (spine_mr)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from common.errors import DataError
+from common.phantoms import build as builder
+from common.phantoms import spine_mr
+
+
+def _fake_module(calls: list) -> SimpleNamespace:
+    """A tiny phantom: two files from the seed and an answer key next to the dataset."""
+
+    def build(out_dir: Path, seed: int = 0) -> None:
+        calls.append(seed)
+        rng = np.random.default_rng(seed)
+        (out_dir / "sub").mkdir()
+        np.save(out_dir / "sub" / "x.npy", rng.normal(size=(3, 3)))
+        (out_dir / "labels.csv").write_text("id,label\n1,0\n")
+        builder.write_answer_key("fake", "test", pd.DataFrame({"id": [2], "label": [1]}),
+                                 root=out_dir.parent)
+
+    return SimpleNamespace(NAME="fake", DESCRIPTION="tiny", VERSION=1, build=build)
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    calls: list = []
+    module = _fake_module(calls)
+    monkeypatch.setattr(builder, "get_phantom", lambda name: module)
+    return module, calls
+
+
+def test_manifest_records_checksums(tmp_path, fake):
+    entry = builder.build_phantom("fake", root=tmp_path, verbose=False)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["fake"]["files"] == entry["files"]
+    assert set(entry["files"]) == {"labels.csv", "sub/x.npy"}
+    assert entry["files"]["labels.csv"] == builder.sha256_of(tmp_path / "fake" / "labels.csv")
+    assert entry["version"] == 1 and entry["seed"] == 0
+
+
+def test_second_build_is_skipped(tmp_path, fake, capsys):
+    _, calls = fake
+    builder.build_phantom("fake", root=tmp_path)
+    builder.build_phantom("fake", root=tmp_path)
+    assert calls == [0]
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_changed_file_seed_version_or_force_rebuilds(tmp_path, fake):
+    module, calls = fake
+    builder.build_phantom("fake", root=tmp_path, verbose=False)
+    (tmp_path / "fake" / "labels.csv").write_text("tampered\n")
+    builder.build_phantom("fake", root=tmp_path, verbose=False)
+    assert (tmp_path / "fake" / "labels.csv").read_text() == "id,label\n1,0\n"
+    builder.build_phantom("fake", root=tmp_path, seed=1, verbose=False)
+    module.VERSION = 2
+    builder.build_phantom("fake", root=tmp_path, seed=1, verbose=False)
+    builder.build_phantom("fake", root=tmp_path, seed=1, force=True, verbose=False)
+    assert calls == [0, 0, 1, 1, 1]
+
+
+def test_answer_key_outside_dataset(tmp_path, fake):
+    builder.build_phantom("fake", root=tmp_path, verbose=False)
+    key = builder.read_answer_key("fake", "test", root=tmp_path)
+    assert key.to_dict("list") == {"id": [2], "label": [1]}
+    assert not list((tmp_path / "fake").rglob("*answer*"))
+    assert (tmp_path / "answer_keys" / "fake" / "test.csv").is_file()
+
+
+def test_missing_answer_key(tmp_path):
+    with pytest.raises(DataError, match="dlmia data build spine_mr"):
+        builder.read_answer_key("spine_mr", "narrowing", root=tmp_path)
+
+
+def test_failed_build_leaves_no_folder(tmp_path, monkeypatch):
+    def broken(out_dir: Path, seed: int = 0) -> None:
+        (out_dir / "half.txt").write_text("x")
+        raise RuntimeError("boom")
+
+    module = SimpleNamespace(NAME="fake", DESCRIPTION="", VERSION=1, build=broken)
+    monkeypatch.setattr(builder, "get_phantom", lambda name: module)
+    with pytest.raises(RuntimeError):
+        builder.build_phantom("fake", root=tmp_path, verbose=False)
+    assert not (tmp_path / "fake").exists()
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_unknown_phantom_name(tmp_path):
+    with pytest.raises(DataError, match="no phantom called"):
+        builder.build_phantom("nope", root=tmp_path)
+
+
+def test_spine_mr_build_is_byte_identical(tmp_path, monkeypatch):
+    monkeypatch.setattr(spine_mr, "N_PATIENTS", 2)
+    monkeypatch.setattr(spine_mr, "N_TEST", 1)
+    first = builder.build_phantom("spine_mr", root=tmp_path / "a", verbose=False)
+    second = builder.build_phantom("spine_mr", root=tmp_path / "b", verbose=False)
+    assert first["files"] == second["files"]
+    assert "annotations.xlsx" in first["files"] and "images/001_t2.mha" in first["files"]
+    assert (builder.sha256_of(tmp_path / "a" / "answer_keys" / "spine_mr" / "narrowing.csv")
+            == builder.sha256_of(tmp_path / "b" / "answer_keys" / "spine_mr" / "narrowing.csv"))
