@@ -34,7 +34,7 @@ def test_solution_full_marks_and_blank_zero(lab):
 @pytest.mark.parametrize("lab", LABS)
 def test_plausible_wrong_answers_fail(lab):
     wrong = WRONG_ANSWERS.get(lab)
-    assert wrong, f"declare plausible wrong answers for {lab} in tests/labs/wrong_answers.py"
+    assert wrong, f"declare plausible wrong answers for {lab} in tests/grading/wrong_answers.py"
     source = read_notebook(repo_root() / "solutions" / lab / f"{lab}.ipynb")
     solution_ids = {c.metadata["nbgrader"]["grade_id"] for c in solution_cells(source)
                     if c.cell_type == "code"}

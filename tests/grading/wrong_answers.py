@@ -4,6 +4,8 @@
 Each wrong answer is what a student could reasonably write; the named tests must fail with it.
 """
 
+from wrong_lab04 import LAB04
+
 LAB01 = {
     "prepare_data": ('''
 def prepare_data(X, y, val_size=0.2, seed=0):
@@ -50,4 +52,5 @@ def write_submission(image_ids, labels, path):
 
 WRONG_ANSWERS = {
     "lab01_digits_mlp": LAB01,
+    "lab04_segmentation": LAB04,
 }

@@ -1,0 +1,195 @@
+"""2D segmentation data in the generic image/mask-folder layout, and PyTorch loaders for it.
+
+Layout (the seg2d phantom writes it; many real 2D sets can be arranged the same way)::
+
+    <data root>/<name>/
+      train/images/<id>.png   train/masks/<id>.png
+      val/images/<id>.png     val/masks/<id>.png      (optional: split off train when absent)
+      test/images/<id>.png    [test/masks/<id>.png]   (masks optional: hidden test split)
+
+Images are read as grey levels and scaled to [0, 1]; a mask pixel is foreground when it is
+non-zero. Any format Pillow reads works (``.png``, ``.jpg``, ``.tif``, ``.bmp``); a mask has the
+image's file stem. Images of different sizes are resized to ``size`` (masks with nearest
+neighbour).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from skimage.transform import resize
+from torch.utils.data import DataLoader, Dataset
+
+from ..errors import DataError
+from ..paths import data_root, require_dir
+from ..phantoms.build import read_answer_key
+from ..seed import seeded_generator
+from .rle import rle_decode
+
+__all__ = ["SegSplit", "SegData", "load_seg_split", "load_seg_data", "SegDataset",
+           "seg_loader", "test_masks_from_key", "IMAGE_SUFFIXES"]
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+
+
+@dataclass(frozen=True)
+class SegSplit:
+    """One split.
+
+    Attributes:
+        ids: image ids (file stems), sorted.
+        images: (N, H, W) float32 in [0, 1].
+        masks: (N, H, W) uint8 in {0, 1}, or ``None`` for a split without masks.
+    """
+
+    ids: list[str]
+    images: np.ndarray
+    masks: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class SegData:
+    """The train, validation and test splits of a dataset (test masks usually withheld)."""
+
+    train: SegSplit
+    val: SegSplit
+    test: SegSplit
+    root: Path
+
+
+def _files(folder: Path) -> dict[str, Path]:
+    return {p.stem: p for p in sorted(folder.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES}
+
+
+def _read(path: Path, size: int | None, is_mask: bool) -> np.ndarray:
+    try:
+        with Image.open(path) as im:
+            array = np.asarray(im.convert("L"))
+    except OSError as exc:
+        raise DataError(f"{path} could not be read as an image ({exc}); replace or remove "
+                        f"it.") from None
+    if size is not None and array.shape != (size, size):
+        array = resize(array, (size, size), order=0 if is_mask else 1, preserve_range=True,
+                       anti_aliasing=not is_mask)
+    if is_mask:
+        return (array > 0).astype(np.uint8)
+    return (array.astype(np.float32) / 255.0).astype(np.float32)
+
+
+def load_seg_split(folder: Path, size: int | None = None, require_masks: bool = True) -> SegSplit:
+    """Read ``folder/images`` and, when present, ``folder/masks``.
+
+    Args:
+        folder: a split folder holding ``images/`` (and ``masks/``).
+        size: resize every image to ``size x size``; ``None`` keeps sizes (they must agree).
+        require_masks: raise when ``masks/`` is missing.
+
+    Raises:
+        DataError: missing folders, no images, an image without a mask, mixed sizes.
+    """
+    folder = Path(folder)
+    images = _files(require_dir(folder / "images", f"the images of {folder.name}"))
+    if not images:
+        raise DataError(f"{folder / 'images'} holds no image files; put the .png (or .jpg, .tif) "
+                        f"images there.")
+    mask_dir = folder / "masks"
+    masks = None
+    if mask_dir.is_dir():
+        masks = _files(mask_dir)
+        missing = sorted(set(images) - set(masks))
+        if missing:
+            raise DataError(f"{len(missing)} image(s) in {folder / 'images'} have no mask in "
+                            f"{mask_dir}, e.g. {missing[0]}; give each mask its image's file name.")
+    elif require_masks:
+        raise DataError(f"{mask_dir} does not exist; the {folder.name} split needs a masks/ folder "
+                        f"next to images/.")
+    ids = sorted(images)
+    arrays = [_read(images[i], size, False) for i in ids]
+    if len({a.shape for a in arrays}) > 1:
+        raise DataError(f"The images in {folder / 'images'} have different sizes; pass size=... "
+                        f"to resize them to one size.")
+    mask_arrays = None if masks is None else np.stack([_read(masks[i], size, True) for i in ids])
+    return SegSplit(ids, np.stack(arrays), mask_arrays)
+
+
+def load_seg_data(name: str = "seg2d", root: Path | None = None, size: int | None = None,
+                  val_fraction: float = 0.2, seed: int = 0) -> SegData:
+    """Load ``<root>/<name>/{train,val,test}``.
+
+    Args:
+        name: the dataset folder under the data root.
+        root: the data root (default :func:`common.paths.data_root`).
+        size: optional common image size.
+        val_fraction: share of ``train`` held out when there is no ``val`` folder.
+        seed: the seed of that hold-out.
+    """
+    base = require_dir(Path(root or data_root()) / name, f"the {name} dataset", name)
+    train = load_seg_split(base / "train", size)
+    if (base / "val").is_dir():
+        val = load_seg_split(base / "val", size)
+    else:
+        order = np.random.default_rng(seed).permutation(len(train.ids))
+        n_val = max(1, int(round(val_fraction * len(order))))
+        v, t = np.sort(order[:n_val]), np.sort(order[n_val:])
+        val = SegSplit([train.ids[i] for i in v], train.images[v], train.masks[v])
+        train = SegSplit([train.ids[i] for i in t], train.images[t], train.masks[t])
+    test = load_seg_split(base / "test", size, require_masks=False)
+    return SegData(train, val, test, base)
+
+
+def test_masks_from_key(ids: list[str], shape: tuple[int, int], name: str = "seg2d",
+                        root: Path | None = None) -> np.ndarray:
+    """The hidden test masks, decoded from the answer key (for the reference run's evaluation).
+
+    Returns:
+        (N, H, W) uint8 masks in the order of ``ids``.
+    """
+    key = read_answer_key(name, "test_masks", root=root).fillna("")
+    rle = dict(zip(key["ImageId"].astype(str), key["EncodedPixels"].astype(str)))
+    missing = [i for i in ids if i not in rle]
+    if missing:
+        raise DataError(f"The answer key has no mask for {missing[0]}; rebuild the data with "
+                        f"`dlmia data build {name}`.")
+    return np.stack([rle_decode(rle[i], shape).astype(np.uint8) for i in ids])
+
+
+class SegDataset(Dataset):
+    """Pairs ``(image (1, H, W) float32, mask (1, H, W) int64)`` with optional random flips.
+
+    Args:
+        images: (N, H, W) float array in [0, 1].
+        masks: (N, H, W) {0, 1} array; ``None`` gives all-zero targets (for prediction).
+        augment: random horizontal/vertical flips and 90° rotations.
+        seed: seed of the augmentation's generator.
+    """
+
+    def __init__(self, images: np.ndarray, masks: np.ndarray | None = None,
+                 augment: bool = False, seed: int = 0):
+        self.images = torch.as_tensor(np.asarray(images, np.float32)).unsqueeze(1)
+        m = np.zeros(np.shape(images), np.int64) if masks is None else np.asarray(masks, np.int64)
+        self.masks = torch.as_tensor(m).unsqueeze(1)
+        self.augment = augment
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        x, y = self.images[i], self.masks[i]
+        if self.augment:
+            k = int(self.rng.integers(4))
+            x, y = torch.rot90(x, k, (1, 2)), torch.rot90(y, k, (1, 2))
+            if self.rng.random() < 0.5:
+                x, y = x.flip(2), y.flip(2)
+        return x.contiguous(), y.contiguous()
+
+
+def seg_loader(images: np.ndarray, masks: np.ndarray | None = None, batch_size: int = 16,
+               shuffle: bool = False, augment: bool = False, seed: int = 0) -> DataLoader:
+    """A seeded ``DataLoader`` over :class:`SegDataset` (single process: reproducible on CPU)."""
+    return DataLoader(SegDataset(images, masks, augment=augment, seed=seed), batch_size=batch_size,
+                      shuffle=shuffle, generator=seeded_generator(seed) if shuffle else None)

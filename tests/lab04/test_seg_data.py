@@ -1,0 +1,72 @@
+"""The image/mask-folder loader: splits, resizing, a held-out validation part, clear errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from common.errors import DataError
+from common.segmentation.data import SegDataset, load_seg_data, load_seg_split, seg_loader
+
+
+def _write(folder, name, array):
+    folder.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(array.astype(np.uint8), mode="L").save(folder / name)
+
+
+def _dataset(root, rng, with_val=True, size=16):
+    for split, n in [("train", 5), ("val", 2), ("test", 2)]:
+        if split == "val" and not with_val:
+            continue
+        for i in range(n):
+            image = rng.integers(0, 255, (size, size))
+            _write(root / "toy" / split / "images", f"{split}{i}.png", image)
+            if split != "test":
+                _write(root / "toy" / split / "masks", f"{split}{i}.png", (image > 128) * 255)
+
+
+def test_loads_three_splits(tmp_path, rng):
+    _dataset(tmp_path, rng)
+    data = load_seg_data("toy", root=tmp_path)
+    assert data.train.ids == [f"train{i}" for i in range(5)]
+    assert data.train.images.shape == (5, 16, 16) and data.train.images.dtype == np.float32
+    assert data.train.images.max() <= 1.0 and set(np.unique(data.train.masks)) <= {0, 1}
+    assert np.array_equal(data.train.masks[0], (data.train.images[0] * 255 > 128).astype(np.uint8))
+    assert data.test.masks is None and len(data.val.ids) == 2
+
+
+def test_validation_split_off_train_when_absent(tmp_path, rng):
+    _dataset(tmp_path, rng, with_val=False)
+    data = load_seg_data("toy", root=tmp_path, val_fraction=0.4)
+    assert len(data.val.ids) == 2 and len(data.train.ids) == 3
+    assert not set(data.val.ids) & set(data.train.ids)
+
+
+def test_resize(tmp_path, rng):
+    _dataset(tmp_path, rng, size=20)
+    data = load_seg_data("toy", root=tmp_path, size=8)
+    assert data.train.images.shape == (5, 8, 8) and data.train.masks.shape == (5, 8, 8)
+
+
+def test_missing_things_are_explained(tmp_path, rng):
+    with pytest.raises(DataError, match="dlmia data build"):
+        load_seg_data("nothing", root=tmp_path)
+    _dataset(tmp_path, rng)
+    (tmp_path / "toy" / "train" / "masks" / "train0.png").unlink()
+    with pytest.raises(DataError, match="have no mask"):
+        load_seg_split(tmp_path / "toy" / "train")
+    with pytest.raises(DataError, match="masks/ folder"):
+        load_seg_split(tmp_path / "toy" / "test")
+
+
+def test_dataset_and_loader_shapes(rng):
+    images = rng.random((6, 8, 8)).astype(np.float32)
+    masks = (images > 0.5).astype(np.uint8)
+    x, y = SegDataset(images, masks, augment=True)[0]
+    assert x.shape == (1, 8, 8) and y.shape == (1, 8, 8) and y.dtype == torch.int64
+    assert torch.equal(y, (x > 0.5).long()), "flips and rotations move image and mask together"
+    a = [b[0] for b in seg_loader(images, masks, 4, shuffle=True, augment=True, seed=1)]
+    b = [b[0] for b in seg_loader(images, masks, 4, shuffle=True, augment=True, seed=1)]
+    assert all(torch.equal(p, q) for p, q in zip(a, b)), "the same seed gives the same batches"

@@ -1,0 +1,70 @@
+"""The seg2d phantom: layout, determinism, masks that match the images, hidden test masks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from common.phantoms import seg2d
+from common.phantoms.build import read_answer_key, sha256_of
+from common.segmentation.rle import rle_decode
+
+
+@pytest.fixture
+def small_splits(monkeypatch):
+    monkeypatch.setattr(seg2d, "SPLITS", {"train": 3, "val": 2, "test": 2})
+
+
+def _build(root, seed=0):
+    out = root / "seg2d"
+    out.mkdir(parents=True)
+    seg2d.build(out, seed=seed)
+    return out
+
+
+def test_module_contract():
+    assert seg2d.NAME == "seg2d" and seg2d.VERSION == 1 and seg2d.DESCRIPTION
+    assert callable(seg2d.build)
+
+
+def test_layout_and_hidden_test_masks(tmp_path, small_splits):
+    out = _build(tmp_path)
+    assert sorted(p.name for p in (out / "train" / "images").iterdir()) == [
+        "train_0000.png", "train_0001.png", "train_0002.png"]
+    assert (out / "val" / "masks" / "val_0001.png").is_file()
+    assert not (out / "test" / "masks").exists(), "test masks must not ship with the data"
+    key = read_answer_key("seg2d", "test_masks", root=tmp_path)
+    assert key["ImageId"].tolist() == ["test_0000", "test_0001"]
+    mask = rle_decode(key["EncodedPixels"][0], (seg2d.SIZE, seg2d.SIZE))
+    assert 0.03 < mask.mean() < 0.5
+
+
+def test_same_seed_gives_identical_files(tmp_path, small_splits):
+    a, b = _build(tmp_path / "a"), _build(tmp_path / "b")
+    files = sorted(p.relative_to(a) for p in a.rglob("*.png"))
+    assert files and all(sha256_of(a / f) == sha256_of(b / f) for f in files)
+    c = _build(tmp_path / "c", seed=1)
+    assert sha256_of(a / files[0]) != sha256_of(c / files[0])
+
+
+def test_images_and_masks_agree(tmp_path, small_splits):
+    out = _build(tmp_path)
+    image = np.asarray(Image.open(out / "train" / "images" / "train_0000.png"), float)
+    mask = np.asarray(Image.open(out / "train" / "masks" / "train_0000.png"))
+    assert image.shape == mask.shape == (seg2d.SIZE, seg2d.SIZE)
+    assert set(np.unique(mask)) == {0, 255}
+    assert image[mask > 0].mean() > image[mask == 0].mean() + 40, "the structure is brighter"
+
+
+def test_masks_have_thin_parts(rng):
+    """Thin branches: an opening with a 5x5 square removes a clear share of the mask."""
+    from scipy import ndimage
+
+    shares = []
+    for _ in range(5):
+        _, mask = seg2d.render_case(rng)
+        m = mask > 0
+        opened = ndimage.binary_opening(m, structure=np.ones((5, 5)))
+        shares.append(1 - opened.sum() / m.sum())
+    assert np.mean(shares) > 0.04
