@@ -5,6 +5,7 @@ Each wrong answer is what a student could reasonably write; the named tests must
 """
 
 from wrong_lab04 import LAB04
+from wrong_lab07 import LAB07
 
 LAB01 = {
     "prepare_data": ('''
@@ -53,4 +54,5 @@ def write_submission(image_ids, labels, path):
 WRONG_ANSWERS = {
     "lab01_digits_mlp": LAB01,
     "lab04_segmentation": LAB04,
+    "lab07_inflated_densenet": LAB07,
 }

@@ -1,0 +1,109 @@
+"""lab07's output table: ``similarities.csv``, one cosine similarity per layer and region pair.
+
+Columns:
+
+- ``pair_id``: ``"<layer>:<region_a>-<region_b>"``, e.g. ``denseblock3:tibia-background``;
+- ``layer``: ``denseblock2``, ``denseblock3`` or ``denseblock4`` (the hooked depth);
+- ``region_a``, ``region_b``: ``tibia``, ``femur`` or ``background``, in the pairs
+  (tibia, femur), (tibia, background), (femur, background);
+- ``cosine_similarity``: the cosine of the two regions' 3D-pooled feature vectors at that layer,
+  in [-1, 1].
+
+The score is the largest absolute difference to the reference run's table, so **lower is better**
+(0 reproduces the reference). The reference is ``runs/lab07_inflated_densenet/similarities.csv``
+as ``dlmia run lab07_inflated_densenet`` writes it, or the file named by
+``$DLMIA_LAB07_REFERENCE``; both depend on the weights the reference run had (ImageNet when
+cached, random otherwise), so score against a reference produced with the same weights.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SubmissionError
+from ..paths import runs_root
+from .registry import SubmissionSpec
+from .schema import Column, Schema
+
+__all__ = ["SUBMISSIONS", "SCHEMA", "LAYERS", "REGION_PAIRS", "PAIR_IDS", "REFERENCE_ENV",
+           "reference_path", "load_key", "max_abs_difference"]
+
+LAB = "lab07_inflated_densenet"
+#: the hooked layers, shallow to deep.
+LAYERS = ("denseblock2", "denseblock3", "denseblock4")
+#: the compared region pairs, in table order.
+REGION_PAIRS = (("tibia", "femur"), ("tibia", "background"), ("femur", "background"))
+#: every row's id, in table order.
+PAIR_IDS = tuple(f"{layer}:{a}-{b}" for layer in LAYERS for a, b in REGION_PAIRS)
+#: environment variable naming another reference table.
+REFERENCE_ENV = "DLMIA_LAB07_REFERENCE"
+
+
+def _check_row(row: dict) -> str | None:
+    expected = f"{row.get('layer', '').strip()}:{row.get('region_a', '').strip()}-" \
+               f"{row.get('region_b', '').strip()}"
+    if row.get("pair_id", "").strip() != expected:
+        return (f"pair_id {row.get('pair_id', '?')!r} does not match its layer and regions; "
+                f"write it as {expected!r}.")
+    return None
+
+
+SCHEMA = Schema(
+    id_column="pair_id",
+    columns=[Column("pair_id", "str"), Column("layer", "str", allowed=LAYERS),
+             Column("region_a", "str", allowed=("tibia", "femur")),
+             Column("region_b", "str", allowed=("femur", "background")),
+             Column("cosine_similarity", "float", minimum=-1.0, maximum=1.0)],
+    row_check=_check_row,
+    description=("pair_id '<layer>:<region_a>-<region_b>'; layer denseblock2/3/4; region_a, "
+                 "region_b tibia/femur/background; cosine_similarity in [-1, 1]."),
+)
+
+
+def reference_path() -> Path:
+    """Where the reference table is read from (``$DLMIA_LAB07_REFERENCE`` or the reference run)."""
+    env = os.environ.get(REFERENCE_ENV)
+    return Path(env) if env else runs_root() / LAB / "similarities.csv"
+
+
+def load_key() -> pd.DataFrame:
+    """The expected ``pair_id`` rows, with the reference ``cosine_similarity`` where available.
+
+    The ids never depend on a run; the reference values are NaN when no reference table exists.
+    """
+    key = pd.DataFrame({"pair_id": PAIR_IDS})
+    path = reference_path()
+    values = {}
+    if path.is_file():
+        ref = pd.read_csv(path)
+        if {"pair_id", "cosine_similarity"} <= set(ref.columns):
+            values = dict(zip(ref["pair_id"].astype(str), ref["cosine_similarity"]))
+    key["cosine_similarity"] = [float(values.get(i, np.nan)) for i in PAIR_IDS]
+    return key
+
+
+def max_abs_difference(submission: pd.DataFrame, key: pd.DataFrame) -> float:
+    """Largest |submitted − reference| cosine similarity over the key's rows (lower is better).
+
+    Raises:
+        SubmissionError: when there is no reference table to compare with.
+    """
+    if key["cosine_similarity"].isna().any():
+        raise SubmissionError(
+            f"There is no complete reference table at {reference_path()}; run `dlmia run {LAB}` "
+            f"first or point {REFERENCE_ENV} at a reference similarities.csv.")
+    sub = dict(zip(submission["pair_id"].astype(str).str.strip(),
+                   submission["cosine_similarity"].astype(float)))
+    return float(max(abs(sub[i] - float(v)) for i, v in zip(key["pair_id"],
+                                                              key["cosine_similarity"])))
+
+
+SUBMISSIONS = [
+    SubmissionSpec(lab=LAB, filename="similarities.csv", schema=SCHEMA,
+                   metric="max_abs_difference", load_key=load_key, score=max_abs_difference,
+                   higher_is_better=False),
+]
