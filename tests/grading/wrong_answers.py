@@ -4,6 +4,7 @@
 Each wrong answer is what a student could reasonably write; the named tests must fail with it.
 """
 
+from wrong_lab02_lab03 import LAB02, LAB03
 from wrong_lab04 import LAB04
 from wrong_lab07 import LAB07
 
@@ -53,6 +54,8 @@ def write_submission(image_ids, labels, path):
 
 WRONG_ANSWERS = {
     "lab01_digits_mlp": LAB01,
+    "lab02_slice_classification": LAB02,
+    "lab03_fusion_strategies": LAB03,
     "lab04_segmentation": LAB04,
     "lab07_inflated_densenet": LAB07,
 }
