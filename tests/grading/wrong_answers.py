@@ -6,6 +6,7 @@ Each wrong answer is what a student could reasonably write; the named tests must
 
 from wrong_lab02_lab03 import LAB02, LAB03
 from wrong_lab04 import LAB04
+from wrong_lab05 import LAB05
 from wrong_lab07 import LAB07
 
 LAB01 = {
@@ -57,5 +58,6 @@ WRONG_ANSWERS = {
     "lab02_slice_classification": LAB02,
     "lab03_fusion_strategies": LAB03,
     "lab04_segmentation": LAB04,
+    "lab05_cxr_detection": LAB05,
     "lab07_inflated_densenet": LAB07,
 }

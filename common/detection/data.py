@@ -1,0 +1,145 @@
+"""Box tables (VinDr-CXR and RSNA layouts), a DICOM header index, and a detection dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import pydicom
+import torch
+from torch.utils.data import Dataset
+
+from ..errors import DataError
+
+__all__ = ["read_vindr_table", "read_rsna_table", "dicom_index", "DetectionDataset",
+           "collate_detection", "boxes_by_image"]
+
+_VINDR = ["image_id", "class_name", "class_id", "rad_id", "x_min", "y_min", "x_max", "y_max"]
+
+
+def read_vindr_table(path: Path | str) -> pd.DataFrame:
+    """Read a VinDr-CXR box CSV (one row per box, ``No finding`` rows with empty boxes).
+
+    Raises:
+        DataError: when the file is missing or lacks a VinDr column.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"The box table {path} does not exist; build the data with "
+                        f"`dlmia data build cxr` or point DLMIA_DATA at a VinDr-CXR download.")
+    table = pd.read_csv(path, dtype={"image_id": str})
+    missing = [c for c in _VINDR if c not in table.columns]
+    if missing:
+        raise DataError(f"{path.name} lacks the VinDr-CXR columns {missing}; expected {_VINDR}.")
+    return table
+
+
+def read_rsna_table(path: Path | str, class_name: str = "Lung Opacity",
+                    class_id: int = 7) -> pd.DataFrame:
+    """Read an RSNA Pneumonia box CSV (``patientId, x, y, width, height, Target``) as VinDr rows.
+
+    Rows with ``Target == 0`` become ``No finding`` rows with empty boxes.
+    """
+    raw = pd.read_csv(path)
+    need = ["patientId", "x", "y", "width", "height", "Target"]
+    if any(c not in raw.columns for c in need):
+        raise DataError(f"{Path(path).name} is not in the RSNA layout; expected columns {need}.")
+    positive = raw["Target"] == 1
+    return pd.DataFrame({
+        "image_id": raw["patientId"].astype(str),
+        "class_name": np.where(positive, class_name, "No finding"),
+        "class_id": np.where(positive, class_id, 14),
+        "rad_id": "",
+        "x_min": raw["x"], "y_min": raw["y"],
+        "x_max": raw["x"] + raw["width"], "y_max": raw["y"] + raw["height"],
+    })
+
+
+def dicom_index(folder: Path | str, suffixes: Sequence[str] = (".dicom", ".dcm")) -> pd.DataFrame:
+    """One row per DICOM file in ``folder``: image_id, path, patient_id, rows, columns, photometric.
+
+    Only headers are read (``stop_before_pixels``), so this is fast on large sets.
+    """
+    folder = Path(folder)
+    files = sorted(p for p in folder.iterdir() if p.suffix in suffixes) if folder.is_dir() else []
+    if not files:
+        raise DataError(f"No DICOM files ({', '.join(suffixes)}) in {folder}; build the data with "
+                        f"`dlmia data build cxr`.")
+    rows = []
+    for p in files:
+        ds = pydicom.dcmread(p, stop_before_pixels=True)
+        rows.append({"image_id": p.stem, "path": str(p), "patient_id": str(ds.PatientID),
+                     "rows": int(ds.Rows), "columns": int(ds.Columns),
+                     "photometric": str(ds.PhotometricInterpretation)})
+    return pd.DataFrame(rows)
+
+
+def boxes_by_image(table: pd.DataFrame, image_ids: Sequence[str],
+                   label_of: dict[int, int]) -> list[dict[str, np.ndarray]]:
+    """Group a VinDr box table by image.
+
+    Args:
+        table: VinDr rows; rows without a box (``No finding``) are skipped.
+        image_ids: the order of the output.
+        label_of: VinDr ``class_id`` -> detector label (1..K; 0 is background).
+
+    Returns:
+        For each image ``{"boxes": (N, 4) float32 xyxy, "labels": (N,) int64}``.
+    """
+    boxed = table.dropna(subset=["x_min", "y_min", "x_max", "y_max"])
+    boxed = boxed[boxed["class_id"].isin(list(label_of))]
+    groups = {k: g for k, g in boxed.groupby("image_id")}
+    out = []
+    for image_id in image_ids:
+        g = groups.get(image_id)
+        if g is None:
+            out.append({"boxes": np.zeros((0, 4), np.float32), "labels": np.zeros(0, np.int64)})
+        else:
+            out.append({"boxes": g[["x_min", "y_min", "x_max", "y_max"]].to_numpy(np.float32),
+                        "labels": g["class_id"].map(label_of).to_numpy(np.int64)})
+    return out
+
+
+class DetectionDataset(Dataset):
+    """Images and boxes for torchvision detectors.
+
+    Args:
+        images: (N, H, W) float array in [0, 1] (already standardised and resized).
+        targets: per image ``{"boxes": (M, 4) xyxy, "labels": (M,)}``; None for unlabelled images.
+        augment: random horizontal flips (boxes flipped with the image).
+        seed: seed of the flip generator.
+
+    Items are ``(image (3, H, W) float32, target dict of tensors)``.
+    """
+
+    def __init__(self, images: np.ndarray, targets: Sequence[dict] | None = None,
+                 augment: bool = False, seed: int = 0) -> None:
+        if images.ndim != 3:
+            raise DataError(f"DetectionDataset needs images of shape (N, H, W), got {images.shape}.")
+        self.images = images
+        self.targets = targets
+        self.augment = augment
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int):
+        image = torch.as_tensor(np.ascontiguousarray(self.images[i]), dtype=torch.float32)
+        t = self.targets[i] if self.targets is not None else {"boxes": np.zeros((0, 4)),
+                                                               "labels": np.zeros(0)}
+        boxes = torch.tensor(np.array(t["boxes"], np.float32).reshape(-1, 4))
+        labels = torch.tensor(np.array(t["labels"]), dtype=torch.int64)
+        if self.augment and self.rng.random() < 0.5:
+            w = image.shape[-1]
+            image = image.flip(-1)
+            boxes = torch.stack([w - boxes[:, 2], boxes[:, 1], w - boxes[:, 0], boxes[:, 3]], 1)
+        return image.expand(3, -1, -1).contiguous(), {"boxes": boxes, "labels": labels}
+
+
+def collate_detection(batch):
+    """Collate ``(image, target)`` pairs into ``(list of images, list of targets)``."""
+    images, targets = zip(*batch)
+    return list(images), list(targets)

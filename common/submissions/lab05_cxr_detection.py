@@ -1,0 +1,76 @@
+"""lab05's submission: ``submission.csv`` with one ``image_id,PredictionString`` row per test image.
+
+``PredictionString`` lists the detections as groups of six values,
+``class_id score x_min y_min x_max y_max``, separated by spaces (VinDr-CXR class ids, boxes in
+pixels of the original DICOM); an empty cell means no detection. The score is mAP@0.5 over the
+lesion classes (torchmetrics ``MeanAveragePrecision``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..detection.data import boxes_by_image
+from ..detection.evaluate import detection_metrics
+from ..detection.submission import parse_prediction_string
+from ..phantoms.build import read_answer_key
+from ..phantoms.cxr import CLASSES
+from .registry import SubmissionSpec
+from .schema import Column, Schema
+
+__all__ = ["SUBMISSIONS", "SCHEMA", "load_key", "map50_score"]
+
+_CLASS_IDS = set(CLASSES.values())
+
+
+def _check_row(row: dict) -> str | None:
+    image_id = row.get("image_id", "?")
+    try:
+        classes, scores, boxes = parse_prediction_string(row.get("PredictionString", ""))
+    except ValueError as exc:
+        return (f"image_id {image_id}: PredictionString {exc}; "
+                "write 'class score x_min y_min x_max y_max' per box.")
+    bad = sorted(set(classes.tolist()) - _CLASS_IDS)
+    if bad:
+        return (f"image_id {image_id}: class ids {bad} are not lesion classes; use "
+                f"{sorted(_CLASS_IDS)}.")
+    if ((scores < 0) | (scores > 1)).any():
+        return f"image_id {image_id}: scores must lie in [0, 1]."
+    if ((boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1])).any():
+        return f"image_id {image_id}: a box has x_max < x_min or y_max < y_min; write corners in that order."
+    return None
+
+
+SCHEMA = Schema(
+    id_column="image_id",
+    columns=[Column("image_id", "str"), Column("PredictionString", "str", nullable=True)],
+    row_check=_check_row,
+    description=("image_id: the test DICOM's file stem; PredictionString: 'class_id score x_min "
+                 "y_min x_max y_max' per detection, space separated; empty for none."),
+)
+
+
+def load_key() -> pd.DataFrame:
+    """The test boxes (VinDr rows), one or more per image_id."""
+    return read_answer_key("cxr", "test_boxes", ).astype({"image_id": str})
+
+
+def map50_score(submission: pd.DataFrame, key: pd.DataFrame) -> float:
+    """mAP@0.5 of the submitted detections against the key's boxes."""
+    ids = list(dict.fromkeys(key["image_id"].astype(str)))
+    targets = boxes_by_image(key, ids, {c: c for c in _CLASS_IDS})
+    sub = dict(zip(submission["image_id"].astype(str).str.strip(),
+                   submission["PredictionString"].astype(str)))
+    preds = []
+    for image_id in ids:
+        classes, scores, boxes = parse_prediction_string(sub.get(image_id, ""))
+        preds.append({"boxes": boxes.reshape(-1, 4), "scores": scores,
+                      "labels": classes.astype(np.int64)})
+    return detection_metrics(preds, targets)["map50"]
+
+
+SUBMISSIONS = [
+    SubmissionSpec(lab="lab05_cxr_detection", filename="submission.csv", schema=SCHEMA,
+                   metric="map50", load_key=load_key, score=map50_score),
+]
