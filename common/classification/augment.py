@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from monai.transforms import Compose, RandAdjustContrast, RandRotate
 from torch.utils.data import Dataset
@@ -56,7 +57,7 @@ class AugmentedDataset(Dataset):
 
     def __init__(self, inputs, labels, transform: Compose | None = None):
         self.inputs = [torch.as_tensor(t, dtype=torch.float32) for t in inputs]
-        self.labels = torch.as_tensor(labels, dtype=torch.long)
+        self.labels = torch.tensor(np.array(labels), dtype=torch.long)  # a copy: pandas arrays are read-only
         self.transform = transform
         if transform is not None and self.inputs[0].ndim == 5:
             self.transform = _VolumeRotate(transform)

@@ -116,7 +116,7 @@ def make_loader(*tensors, labels, batch_size: int = 32, shuffle: bool = False, s
     """
     if dataset is None:
         tensors = [torch.as_tensor(t, dtype=torch.float32) for t in tensors]
-        dataset = _InputsDataset(tensors, torch.as_tensor(np.asarray(labels), dtype=torch.long))
+        dataset = _InputsDataset(tensors, torch.tensor(np.array(labels), dtype=torch.long))
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle,
                       generator=seeded_generator(seed) if shuffle else None)
 

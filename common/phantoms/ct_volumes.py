@@ -8,9 +8,11 @@ Layout (as a real per-patient volume collection with a clinical table)::
                                    spacing 0.8 × 0.8 × 3 mm
 
 Read a volume with nibabel or SimpleITK; as ``(D, H, W)`` it is ``(16, 64, 64)``. The lesion, an
-ellipsoid brighter than the surrounding soft tissue, is centred near slice ``D // 2`` (the *key
-slice*). Its in-plane radius is visible on the key slice alone; its extent along Z (thickness) is
-only visible on the neighbouring slices. The label is::
+ellipsoid 180 HU brighter than the surrounding soft tissue (ten times the noise, far above the
+±25–60 HU texture blobs), is centred near slice ``D // 2`` (the *key slice*). Its in-plane radius
+(4–11 voxels, so still 2–5.5 pixels when a lab resizes slices to 32 × 32) is visible on the key
+slice alone; its extent along Z (thickness, 0.8–4 slices) only shows on the neighbouring slices.
+1000 patients are split 60/20/20 into train, validation and test. The label is::
 
     label = 1[ 0.6·z(radius) + 1.0·z(thickness) + 0.9·z(age) + 0.7·(sex == "M") + noise > t ]
 
@@ -32,19 +34,25 @@ import pandas as pd
 from .build import write_answer_key
 
 __all__ = ["NAME", "DESCRIPTION", "VERSION", "SHAPE", "SPACING", "N_PATIENTS", "KEY_SLICE",
-           "build", "draw_patients", "make_volume"]
+           "LESION_HU", "RADIUS_RANGE", "THICKNESS_RANGE", "NOISE_HU", "build", "draw_patients",
+           "make_volume"]
 
 NAME = "ct_volumes"
 DESCRIPTION = "per-patient CT volumes (NIfTI) with a lesion, age and sex (lab02, lab03)"
-VERSION = 1
+VERSION = 2
 #: (D, H, W) of a volume read as an array in (Z, Y, X) order.
 SHAPE = (16, 64, 64)
 #: voxel size in mm along (X, Y, Z), as stored in the NIfTI header.
 SPACING = (0.8, 0.8, 3.0)
-N_PATIENTS = 500
+N_PATIENTS = 1000
 #: index of the slice the lesion is centred on (the centre slice).
 KEY_SLICE = SHAPE[0] // 2
 _SPLITS = (("train", 0.6), ("val", 0.2), ("test", 0.2))
+#: lesion contrast above soft tissue (HU), in-plane radius and thickness ranges (voxels, slices).
+LESION_HU = 180.0
+RADIUS_RANGE = (4.0, 11.0)
+THICKNESS_RANGE = (0.8, 4.0)
+NOISE_HU = 18.0
 
 
 def _z(values: np.ndarray) -> np.ndarray:
@@ -66,8 +74,8 @@ def draw_patients(seed: int = 0, n: int | None = None) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     age = rng.integers(30, 86, size=n)
     male = rng.random(n) < 0.5
-    radius = rng.uniform(3.0, 8.0, size=n)
-    thickness = rng.uniform(0.8, 4.0, size=n)
+    radius = rng.uniform(*RADIUS_RANGE, size=n)
+    thickness = rng.uniform(*THICKNESS_RANGE, size=n)
     score = (0.6 * _z(radius) + 1.0 * _z(thickness) + 0.9 * _z(age.astype(float))
              + 0.7 * male + rng.normal(0.0, 0.35, size=n))
     label = (score > np.median(score)).astype(int)
@@ -115,8 +123,8 @@ def make_volume(row: pd.Series, rng: np.random.Generator) -> np.ndarray:
     in_plane = np.sqrt((y - row["y_centre"]) ** 2 + (x - row["x_centre"]) ** 2)
     edge = row["radius"] * np.sqrt(profile)
     lesion = np.clip(edge - in_plane + 0.5, 0.0, 1.0) * (profile > 0)
-    ct = ct + 90.0 * lesion
-    ct = ct + rng.normal(0.0, 18.0, size=ct.shape)
+    ct = ct + LESION_HU * lesion
+    ct = ct + rng.normal(0.0, NOISE_HU, size=ct.shape)
     return np.clip(np.round(ct), -1024, 3071).astype(np.int16)
 
 

@@ -25,7 +25,7 @@ def built(tmp_path_factory):
 
 
 def test_module_contract():
-    assert ct_volumes.NAME == "ct_volumes" and ct_volumes.VERSION == 1 and ct_volumes.DESCRIPTION
+    assert ct_volumes.NAME == "ct_volumes" and ct_volumes.VERSION == 2 and ct_volumes.DESCRIPTION
 
 
 def test_layout_and_geometry(built):
@@ -72,7 +72,20 @@ def test_lesion_is_on_the_key_slice_and_spans_slices():
     yc, xc = int(round(row["y_centre"])), int(round(row["x_centre"]))
     k = ct_volumes.KEY_SLICE
     centre = [vol[z, yc - 2:yc + 3, xc - 2:xc + 3].mean() for z in range(vol.shape[0])]
-    assert centre[k] > 100 and centre[k + 2] > 80 and centre[0] < 80
+    assert centre[k] > 150 and centre[k + 2] > 150 and centre[0] < 80
+
+
+def test_lesion_stands_out_of_the_texture():
+    """The lesion is far brighter than the soft-tissue texture, so a small CNN can find it."""
+    patients = ct_volumes.draw_patients(seed=0, n=4)
+    row = patients.iloc[1].copy()
+    vol = ct_volumes.make_volume(row, np.random.default_rng(1)).astype(float)
+    k = ct_volumes.KEY_SLICE
+    yc, xc = int(round(row["y_centre"])), int(round(row["x_centre"]))
+    lesion = vol[k, yc - 1:yc + 2, xc - 1:xc + 2].mean()
+    body = vol[0, 16:48, 16:48]
+    assert lesion - np.median(body) > 5 * ct_volumes.NOISE_HU
+    assert lesion > np.percentile(body, 99), "no texture blob may be as bright as the lesion"
 
 
 def _auc(frame, columns):
