@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
+import os
+
+# Parallel workers (pytest -n N) each running torch on every core oversubscribe the CPU many
+# times over; give each worker, and the notebook kernels it starts, its share of the cores.
+_workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _workers > 1 and "OMP_NUM_THREADS" not in os.environ:
+    os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // _workers))
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 
 @pytest.fixture

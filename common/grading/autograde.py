@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -83,13 +84,30 @@ def _kill_tree(proc: psutil.Process) -> None:
     psutil.wait_procs(procs, timeout=10)
 
 
+def threads_per_job(jobs: int) -> dict[str, str]:
+    """Thread settings that share this machine's cores among ``jobs`` parallel notebooks.
+
+    torch and OpenMP use every core by default; several such processes side by side
+    oversubscribe the CPU and each runs many times slower. A value the caller already set in
+    ``OMP_NUM_THREADS`` is kept.
+    """
+    if "OMP_NUM_THREADS" in os.environ:
+        return {}
+    n = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
+    return {"OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n}
+
+
 def autograde_student(lab: str, student: str, course_dir: Path, cell_timeout: int = 300,
-                      notebook_timeout: float = 1800, memory_mb: float = 6000) -> AutogradeResult:
-    """Autograde one student's submission of ``lab`` in ``course_dir`` under limits."""
+                      notebook_timeout: float = 1800, memory_mb: float = 6000,
+                      env: dict | None = None) -> AutogradeResult:
+    """Autograde one student's submission of ``lab`` in ``course_dir`` under limits.
+
+    ``env`` adds environment variables for the grading process (e.g. :func:`threads_per_job`).
+    """
     cmd = [sys.executable, "-m", "nbgrader", "autograde", lab, "--student", student, "--force",
            f"--ExecutePreprocessor.timeout={cell_timeout}", f"--Execute.timeout={cell_timeout}"]
     start = time.perf_counter()
-    popen = subprocess.Popen(cmd, cwd=str(course_dir), env=nbgrader_env(), text=True,
+    popen = subprocess.Popen(cmd, cwd=str(course_dir), env=nbgrader_env(env), text=True,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     proc = psutil.Process(popen.pid)
     peak, status = 0.0, "graded"
@@ -144,10 +162,11 @@ def autograde_all(lab: str, course_dir: Path, students: list[str] | None = None,
     if not (course_dir / "gradebook.db").exists():
         raise CourseError(f"{course_dir} has no gradebook.db; run `nbgrader generate_assignment "
                           f"{lab}` there first so the hidden tests are recorded.")
+    threads = threads_per_job(min(jobs, len(students)))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         results = list(pool.map(
             lambda s: autograde_student(lab, s, course_dir, cell_timeout, notebook_timeout,
-                                        memory_mb), students))
+                                        memory_mb, env=threads), students))
     return pd.DataFrame([asdict(r) for r in results])
 
 

@@ -54,3 +54,15 @@ def test_clean_check():
     assert is_clean(nb)
     assert is_clean(strip_outputs(nb)) == []
     nbformat.validate(strip_outputs(nb))
+
+
+def test_parallel_graders_share_the_cores(monkeypatch):
+    import os
+
+    from common.grading.autograde import threads_per_job
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert threads_per_job(4) == {"OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"}
+    assert threads_per_job(16)["OMP_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert threads_per_job(4) == {}
