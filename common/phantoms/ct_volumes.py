@@ -24,14 +24,13 @@ answer key ``answer_keys/ct_volumes/labels.csv``, never in ``patients.csv``.
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
-import nibabel as nib
 import numpy as np
 import pandas as pd
 
 from .build import write_answer_key
+from .nifti import write_nifti_gz
 
 __all__ = ["NAME", "DESCRIPTION", "VERSION", "SHAPE", "SPACING", "N_PATIENTS", "KEY_SLICE",
            "LESION_HU", "RADIUS_RANGE", "THICKNESS_RANGE", "NOISE_HU", "build", "draw_patients",
@@ -128,17 +127,6 @@ def make_volume(row: pd.Series, rng: np.random.Generator) -> np.ndarray:
     return np.clip(np.round(ct), -1024, 3071).astype(np.int16)
 
 
-def _write_nifti(array_dhw: np.ndarray, path: Path) -> None:
-    """Write a (D, H, W) array as NIfTI (stored (X, Y, Z)) in a gzip stream without time stamp."""
-    affine = np.diag([*SPACING, 1.0])
-    image = nib.Nifti1Image(np.ascontiguousarray(array_dhw.transpose(2, 1, 0)), affine)
-    image.header.set_xyzt_units("mm")
-    image.set_qform(affine, code=1)
-    image.set_sform(affine, code=1)
-    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw,
-                                                  mtime=0, compresslevel=1) as fh:
-        fh.write(image.to_bytes())
-
 
 def build(out_dir: Path, seed: int = 0) -> None:
     """Write ``patients.csv`` and ``volumes/*.nii.gz`` into ``out_dir``; the test labels go to
@@ -148,7 +136,8 @@ def build(out_dir: Path, seed: int = 0) -> None:
     patients = draw_patients(seed)
     rng = np.random.default_rng([seed, 1])
     for _, row in patients.iterrows():
-        _write_nifti(make_volume(row, rng), out_dir / "volumes" / f"{row['patient_id']}.nii.gz")
+        write_nifti_gz(make_volume(row, rng), out_dir / "volumes" / f"{row['patient_id']}.nii.gz",
+                       SPACING, compresslevel=1)
     public = patients[["patient_id", "age", "sex", "label", "split"]].copy()
     public["label"] = public["label"].astype(object)
     public.loc[public["split"] == "test", "label"] = ""

@@ -17,12 +17,12 @@ and the gzip streams carry no time stamp, so the same seed gives byte-identical 
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
-import nibabel as nib
 import numpy as np
 from scipy import ndimage
+
+from .nifti import write_nifti_gz
 
 __all__ = ["NAME", "DESCRIPTION", "VERSION", "SHAPE", "SPACING", "LABELS", "build",
            "make_volume"]
@@ -95,22 +95,11 @@ def make_volume(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(np.round(ct), -1024, 3071).astype(np.int16), mask
 
 
-def _write_nifti(array_dhw: np.ndarray, path: Path) -> None:
-    """Write a (D, H, W) array as NIfTI (stored (X, Y, Z)) in a gzip stream without time stamp."""
-    affine = np.diag([*SPACING, 1.0])
-    image = nib.Nifti1Image(np.ascontiguousarray(array_dhw.transpose(2, 1, 0)), affine)
-    image.header.set_xyzt_units("mm")
-    image.set_qform(affine, code=1)
-    image.set_sform(affine, code=1)
-    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw,
-                                                  mtime=0, compresslevel=6) as fh:
-        fh.write(image.to_bytes())
-
 
 def build(out_dir: Path, seed: int = 0) -> None:
     """Write ``knee_ct.nii.gz`` and ``bone_segmented.nii.gz`` into ``out_dir``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     ct, mask = make_volume(seed)
-    _write_nifti(ct, out_dir / "knee_ct.nii.gz")
-    _write_nifti(mask, out_dir / "bone_segmented.nii.gz")
+    write_nifti_gz(ct, out_dir / "knee_ct.nii.gz", SPACING, compresslevel=6)
+    write_nifti_gz(mask, out_dir / "bone_segmented.nii.gz", SPACING, compresslevel=6)
