@@ -2,19 +2,23 @@
 
 ``build_phantom("seg2d")`` writes ``$DLMIA_DATA/seg2d/`` and records every file's SHA-256 in
 ``$DLMIA_DATA/manifest.json``. A second call returns at once when the generator version, the
-seed and every file's checksum are unchanged; ``force=True`` rebuilds.
+seed and every file's checksum are unchanged; ``force=True`` rebuilds. Builders that share a
+data root take turns (a lock file, ``.build.lock``), so two commands started at once neither race
+on a folder nor lose a manifest entry: the second finds the first's build and skips it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
+from filelock import FileLock, Timeout
 
 from ..errors import DataError
 from ..paths import answer_keys_dir, data_root
@@ -22,6 +26,11 @@ from .registry import PHANTOM_NAMES, get_phantom
 
 __all__ = ["build_phantom", "build_all", "write_answer_key", "read_answer_key", "sha256_of",
            "manifest_path"]
+
+#: lock file in the data root that serialises builders.
+LOCK_NAME = ".build.lock"
+#: seconds a builder waits for another one before giving up.
+LOCK_TIMEOUT_S = 600
 
 
 def sha256_of(path: Path) -> str:
@@ -97,6 +106,17 @@ def build_phantom(name: str, root: Path | None = None, force: bool = False, seed
     module = get_phantom(name)
     root = Path(root or data_root())
     root.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(root / LOCK_NAME, timeout=LOCK_TIMEOUT_S)
+    try:
+        with lock:
+            return _build_locked(module, name, root, force, seed, verbose)
+    except Timeout:
+        raise DataError(f"Another `dlmia data build` has held {root / LOCK_NAME} for "
+                        f"{LOCK_TIMEOUT_S} s; wait for it to finish, or delete that file if no "
+                        "build is running.") from None
+
+
+def _build_locked(module, name: str, root: Path, force: bool, seed: int, verbose: bool) -> dict:
     target = root / name
     manifest = _read_manifest(root)
     entry = manifest.get(name)
@@ -120,7 +140,9 @@ def build_phantom(name: str, root: Path | None = None, force: bool = False, seed
     entry = {"version": version, "seed": seed, "seconds": seconds, "files": _checksums(target)}
     manifest = _read_manifest(root)
     manifest[name] = entry
-    manifest_path(root).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    partial = manifest_path(root).with_suffix(".json.partial")
+    partial.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    os.replace(partial, manifest_path(root))   # readers never see a half-written manifest
     if verbose:
         size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file()) / 2**20
         print(f"{name}: built {len(entry['files'])} files, {size:.1f} MB in {seconds:.1f} s")

@@ -92,7 +92,7 @@ def test_failed_build_leaves_no_folder(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         builder.build_phantom("fake", root=tmp_path, verbose=False)
     assert not (tmp_path / "fake").exists()
-    assert [p.name for p in tmp_path.iterdir()] == []
+    assert [p.name for p in tmp_path.iterdir()] == [builder.LOCK_NAME]   # only the lock file
 
 
 def test_unknown_phantom_name(tmp_path):
@@ -109,3 +109,46 @@ def test_spine_mr_build_is_byte_identical(tmp_path, monkeypatch):
     assert "annotations.xlsx" in first["files"] and "images/001_t2.mha" in first["files"]
     assert (builder.sha256_of(tmp_path / "a" / "answer_keys" / "spine_mr" / "narrowing.csv")
             == builder.sha256_of(tmp_path / "b" / "answer_keys" / "spine_mr" / "narrowing.csv"))
+
+
+def test_builders_started_together_take_turns(tmp_path):
+    """Two `dlmia data build` processes on one data root: one builds, the other waits and
+    finds the build current; the manifest keeps the entry and matches the files."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, DLMIA_DATA=str(tmp_path))
+    cmd = [sys.executable, "-m", "common.cli", "data", "build", "knee_ct"]
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    said = "".join(outs)
+    assert said.count("knee_ct: built") == 1 and said.count("knee_ct: up to date") == 1, said
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["knee_ct"]["files"] == builder._checksums(tmp_path / "knee_ct")
+    assert not list(tmp_path.glob(".knee_ct-*")) and not (tmp_path / "manifest.json.partial").exists()
+
+
+def test_a_held_lock_gives_a_clear_error(tmp_path, fake, monkeypatch):
+    from filelock import FileLock
+
+    monkeypatch.setattr(builder, "LOCK_TIMEOUT_S", 0.2)
+    with FileLock(tmp_path / builder.LOCK_NAME):
+        # the same process may re-enter its own lock object, so hold it from another thread
+        import threading
+
+        errors: list = []
+
+        def other():
+            try:
+                builder.build_phantom("fake", root=tmp_path, verbose=False)
+            except DataError as exc:
+                errors.append(str(exc))
+
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+    assert len(errors) == 1 and "wait for it to finish" in errors[0]
+    assert not (tmp_path / "fake").exists()
