@@ -13,13 +13,13 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from ..errors import DataError
+from ..io.tables import PATIENT_COLUMNS, read_patients_csv
 from ..paths import data_root, require_dir
 from ..seed import seeded_generator
 
 __all__ = ["CTVolumes", "load_ct_volumes", "load_volume", "resize_slices", "make_loader",
            "PATIENT_COLUMNS", "HU_WINDOW"]
 
-PATIENT_COLUMNS = ("patient_id", "age", "sex", "label", "split")
 #: soft-tissue window (HU) mapped to [0, 1].
 HU_WINDOW = (-160.0, 240.0)
 
@@ -73,11 +73,7 @@ def load_ct_volumes(root: Path | None = None) -> CTVolumes:
     table = root / "patients.csv"
     if not table.is_file():
         raise DataError(f"{table} is missing; rebuild with `dlmia data build ct_volumes`.")
-    patients = pd.read_csv(table, dtype={"patient_id": str, "sex": str, "split": str})
-    missing = [c for c in PATIENT_COLUMNS if c not in patients.columns]
-    if missing:
-        raise DataError(f"{table} lacks the column(s) {', '.join(missing)}; it needs "
-                        f"{', '.join(PATIENT_COLUMNS)}.")
+    patients = read_patients_csv(table)
     patients["label"] = pd.to_numeric(patients["label"], errors="coerce").fillna(-1).astype(int)
     volumes = []
     for pid in patients["patient_id"]:

@@ -12,28 +12,24 @@ import torch
 from torch.utils.data import Dataset
 
 from ..errors import DataError
+from ..io.tables import read_rsna_boxes, read_vindr_boxes
 
 __all__ = ["read_vindr_table", "read_rsna_table", "dicom_index", "DetectionDataset",
            "collate_detection", "boxes_by_image"]
 
-_VINDR = ["image_id", "class_name", "class_id", "rad_id", "x_min", "y_min", "x_max", "y_max"]
-
-
 def read_vindr_table(path: Path | str) -> pd.DataFrame:
     """Read a VinDr-CXR box CSV (one row per box, ``No finding`` rows with empty boxes).
 
+    :func:`common.io.read_vindr_boxes`, with a hint for the cxr data when the file is missing.
+
     Raises:
-        DataError: when the file is missing or lacks a VinDr column.
+        DataError: when the file is missing, lacks a VinDr column, or has a finding without a box.
     """
     path = Path(path)
     if not path.is_file():
         raise DataError(f"The box table {path} does not exist; build the data with "
                         f"`dlmia data build cxr` or point DLMIA_DATA at a VinDr-CXR download.")
-    table = pd.read_csv(path, dtype={"image_id": str})
-    missing = [c for c in _VINDR if c not in table.columns]
-    if missing:
-        raise DataError(f"{path.name} lacks the VinDr-CXR columns {missing}; expected {_VINDR}.")
-    return table
+    return read_vindr_boxes(path)
 
 
 def read_rsna_table(path: Path | str, class_name: str = "Lung Opacity",
@@ -42,18 +38,14 @@ def read_rsna_table(path: Path | str, class_name: str = "Lung Opacity",
 
     Rows with ``Target == 0`` become ``No finding`` rows with empty boxes.
     """
-    raw = pd.read_csv(path)
-    need = ["patientId", "x", "y", "width", "height", "Target"]
-    if any(c not in raw.columns for c in need):
-        raise DataError(f"{Path(path).name} is not in the RSNA layout; expected columns {need}.")
+    raw = read_rsna_boxes(path)
     positive = raw["Target"] == 1
     return pd.DataFrame({
-        "image_id": raw["patientId"].astype(str),
+        "image_id": raw["patientId"],
         "class_name": np.where(positive, class_name, "No finding"),
         "class_id": np.where(positive, class_id, 14),
         "rad_id": "",
-        "x_min": raw["x"], "y_min": raw["y"],
-        "x_max": raw["x"] + raw["width"], "y_max": raw["y"] + raw["height"],
+        "x_min": raw["x"], "y_min": raw["y"], "x_max": raw["x_max"], "y_max": raw["y_max"],
     })
 
 

@@ -54,7 +54,8 @@ def read_vindr_boxes(path: str | Path) -> pd.DataFrame:
 
     "No finding" rows keep NaN coordinates. Returns one row per box (or per empty image).
     """
-    table = require_columns(_read_csv(path, {"image_id": str}), VINDR_COLUMNS, Path(path).name)
+    table = require_columns(_read_csv(path, {"image_id": str}), VINDR_COLUMNS,
+                            f"{Path(path).name} (VinDr-CXR layout)")
     table["image_id"] = table["image_id"].astype(str)
     boxed = table["class_name"] != "No finding"
     if table.loc[boxed, ["x_min", "y_min", "x_max", "y_max"]].isna().any().any():
@@ -68,7 +69,8 @@ def read_rsna_boxes(path: str | Path) -> pd.DataFrame:
 
     Adds ``x_max`` and ``y_max``; rows with ``Target == 0`` keep NaN coordinates.
     """
-    table = require_columns(_read_csv(path, {"patientId": str}), RSNA_COLUMNS, Path(path).name)
+    table = require_columns(_read_csv(path, {"patientId": str}), RSNA_COLUMNS,
+                            f"{Path(path).name} (RSNA layout)")
     table["patientId"] = table["patientId"].astype(str)
     table["x_max"] = table["x"] + table["width"]
     table["y_max"] = table["y"] + table["height"]
@@ -93,7 +95,8 @@ def read_annotations_xlsx(path: str | Path) -> pd.DataFrame:
 
 def read_patients_csv(path: str | Path) -> pd.DataFrame:
     """Read ``patients.csv`` (``patient_id, age, sex, label, split``) and check the splits."""
-    table = require_columns(_read_csv(path, {"patient_id": str}), PATIENT_COLUMNS, Path(path).name)
+    table = require_columns(_read_csv(path, {"patient_id": str, "sex": str, "split": str}),
+                            PATIENT_COLUMNS, Path(path).name)
     table["patient_id"] = table["patient_id"].astype(str)
     if table["patient_id"].duplicated().any():
         dup = table.loc[table["patient_id"].duplicated(), "patient_id"].iloc[0]
