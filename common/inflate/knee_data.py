@@ -27,7 +27,7 @@ class KneeCT:
     Attributes:
         ct: (D, H, W) float32 HU values.
         mask: (D, H, W) uint8 labels, 0 background, 1 tibia, 2 femur.
-        spacing: voxel size in mm along (X, Y, Z) as SimpleITK reports it.
+        spacing: voxel size in mm along (X, Y, Z).
     """
 
     ct: np.ndarray
@@ -37,20 +37,21 @@ class KneeCT:
 
 def load_knee_ct(folder: Path | None = None, ct_name: str = "knee_ct.nii.gz",
                  mask_name: str = "bone_segmented.nii.gz") -> KneeCT:
-    """Read the CT and the mask with SimpleITK.
+    """Read the CT and the mask with :func:`common.io.read_volume` and :func:`read_label_mask`.
 
     Args:
         folder: the dataset folder (default ``<data root>/knee_ct``); a real scan works when its
             two files are named ``ct_name`` and ``mask_name``.
-        ct_name, mask_name: file names inside ``folder`` (any format SimpleITK reads).
+        ct_name, mask_name: file names inside ``folder`` (NIfTI or MetaImage).
 
     Returns:
         A :class:`KneeCT` with (D, H, W) arrays.
 
     Raises:
-        DataError: when a file is missing or the CT and mask shapes differ.
+        DataError: when a file is missing or unreadable, or the CT and mask shapes differ.
     """
-    import SimpleITK as sitk  # imported here: a process that only runs the model stays smaller
+    # imported here: a process that only runs the model (the benchmark) stays smaller
+    from ..io.volumes import read_label_mask, read_volume
 
     folder = require_dir(Path(folder) if folder else data_root() / "knee_ct", "the knee CT",
                          "knee_ct")
@@ -59,13 +60,13 @@ def load_knee_ct(folder: Path | None = None, ct_name: str = "knee_ct.nii.gz",
         if not path.is_file():
             raise DataError(f"{path} was not found; run `dlmia data build knee_ct` or name the "
                             f"files with ct_name= and mask_name=.")
-    image = sitk.ReadImage(str(paths[0]))
-    ct = sitk.GetArrayFromImage(image).astype(np.float32)
-    mask = sitk.GetArrayFromImage(sitk.ReadImage(str(paths[1]))).astype(np.uint8)
+    ct, meta = read_volume(paths[0])
+    mask, _ = read_label_mask(paths[1])
     if ct.shape != mask.shape:
         raise DataError(f"The CT has shape {ct.shape} but the mask {mask.shape}; use the mask "
                         f"that was segmented on this CT.")
-    return KneeCT(ct=ct, mask=mask, spacing=tuple(float(s) for s in image.GetSpacing()))
+    return KneeCT(ct=ct.astype(np.float32), mask=mask.astype(np.uint8),
+                  spacing=tuple(meta["spacing"][::-1]))
 
 
 def to_model_input(volume: np.ndarray, window: tuple[float, float] = HU_WINDOW,
