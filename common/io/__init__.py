@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .dicom import dicom_spacing, read_dicom, read_dicom_series
-from .folders import IMAGE_SUFFIXES, file_stem, pair_files, read_folder_pair, read_image_2d
+from .folders import IMAGE_SUFFIXES, file_stem, list_images, pair_files, read_folder_pair, read_image_2d
 from .npz import SPLITS, read_medmnist_npz, write_medmnist_npz
 from .tables import (ANNOTATION_COLUMNS, PATIENT_COLUMNS, RSNA_COLUMNS, VINDR_COLUMNS,
                      read_annotations_xlsx, read_patients_csv, read_rsna_boxes, read_vindr_boxes,
@@ -16,5 +16,5 @@ __all__ = [
     "read_vindr_boxes", "read_rsna_boxes", "read_annotations_xlsx", "read_patients_csv",
     "require_columns", "VINDR_COLUMNS", "RSNA_COLUMNS", "ANNOTATION_COLUMNS", "PATIENT_COLUMNS",
     "read_medmnist_npz", "write_medmnist_npz", "SPLITS",
-    "pair_files", "read_folder_pair", "read_image_2d", "file_stem", "IMAGE_SUFFIXES",
+    "list_images", "pair_files", "read_folder_pair", "read_image_2d", "file_stem", "IMAGE_SUFFIXES",
 ]

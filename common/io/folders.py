@@ -13,7 +13,7 @@ from skimage import io as skio
 from ..errors import DataError
 from .volumes import read_volume
 
-__all__ = ["IMAGE_SUFFIXES", "file_stem", "pair_files", "read_image_2d", "read_folder_pair"]
+__all__ = ["IMAGE_SUFFIXES", "file_stem", "list_images", "pair_files", "read_image_2d", "read_folder_pair"]
 
 IMAGE_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp", ".nii", ".nii.gz")
 
@@ -24,9 +24,10 @@ def file_stem(path: Path) -> str:
     return name[: -len(".nii.gz")] if name.lower().endswith(".nii.gz") else path.stem
 
 
-def _listing(folder: Path) -> dict[str, Path]:
-    return {file_stem(p): p for p in sorted(folder.iterdir())
-            if p.is_file() and p.name.lower().endswith(IMAGE_SUFFIXES)}
+def list_images(folder: str | Path, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> dict[str, Path]:
+    """``{file stem: path}`` of the files in ``folder`` whose names end in one of ``suffixes``."""
+    return {file_stem(p): p for p in sorted(Path(folder).iterdir())
+            if p.is_file() and p.name.lower().endswith(suffixes)}
 
 
 def pair_files(image_dir: str | Path, mask_dir: str | Path) -> list[tuple[str, Path, Path]]:
@@ -43,7 +44,7 @@ def pair_files(image_dir: str | Path, mask_dir: str | Path) -> list[tuple[str, P
         if not folder.is_dir():
             raise DataError(f"The folder {folder} does not exist; point the loader at an images/ "
                             f"and a masks/ folder.")
-    images, masks = _listing(image_dir), _listing(mask_dir)
+    images, masks = list_images(image_dir), list_images(mask_dir)
     if not images:
         raise DataError(f"The folder {image_dir} holds no images ({', '.join(IMAGE_SUFFIXES)}).")
     unmatched = sorted(set(images) ^ set(masks))

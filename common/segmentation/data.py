@@ -25,6 +25,7 @@ from skimage.transform import resize
 from torch.utils.data import DataLoader, Dataset
 
 from ..errors import DataError
+from ..io.folders import list_images
 from ..paths import data_root, require_dir
 from ..phantoms.build import read_answer_key
 from ..seed import seeded_generator
@@ -33,6 +34,7 @@ from .rle import rle_decode
 __all__ = ["SegSplit", "SegData", "load_seg_split", "load_seg_data", "SegDataset",
            "seg_loader", "test_masks_from_key", "IMAGE_SUFFIXES"]
 
+#: the formats this loader reads (with Pillow).
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
 
@@ -59,10 +61,6 @@ class SegData:
     val: SegSplit
     test: SegSplit
     root: Path
-
-
-def _files(folder: Path) -> dict[str, Path]:
-    return {p.stem: p for p in sorted(folder.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES}
 
 
 def _read(path: Path, size: int | None, is_mask: bool) -> np.ndarray:
@@ -92,14 +90,14 @@ def load_seg_split(folder: Path, size: int | None = None, require_masks: bool = 
         DataError: missing folders, no images, an image without a mask, mixed sizes.
     """
     folder = Path(folder)
-    images = _files(require_dir(folder / "images", f"the images of {folder.name}"))
+    images = list_images(require_dir(folder / "images", f"the images of {folder.name}"), IMAGE_SUFFIXES)
     if not images:
         raise DataError(f"{folder / 'images'} holds no image files; put the .png (or .jpg, .tif) "
                         f"images there.")
     mask_dir = folder / "masks"
     masks = None
     if mask_dir.is_dir():
-        masks = _files(mask_dir)
+        masks = list_images(mask_dir, IMAGE_SUFFIXES)
         missing = sorted(set(images) - set(masks))
         if missing:
             raise DataError(f"{len(missing)} image(s) in {folder / 'images'} have no mask in "
