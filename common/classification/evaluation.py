@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.metrics import roc_auc_score
 
+from ..answer_keys import read_answer_key
 from ..errors import DataError
+from ..metrics import roc_auc
 
 __all__ = ["positive_scores", "roc_auc_from_logits", "test_labels", "test_auc"]
 
@@ -21,16 +22,11 @@ def positive_scores(logits: torch.Tensor) -> np.ndarray:
 
 def roc_auc_from_logits(logits: torch.Tensor, targets: torch.Tensor) -> float:
     """ROC-AUC of (N, 2) logits against (N,) labels; NaN when only one class is present."""
-    y = torch.as_tensor(targets).numpy()
-    if len(np.unique(y)) < 2:
-        return float("nan")
-    return float(roc_auc_score(y, positive_scores(logits)))
+    return roc_auc(torch.as_tensor(targets).numpy(), positive_scores(logits))
 
 
 def test_labels(root: Path | None = None) -> pd.DataFrame:
     """The answer key of the test split (``patient_id, label``)."""
-    from ..phantoms.build import read_answer_key
-
     return read_answer_key("ct_volumes", "labels", root=root)
 
 
@@ -46,4 +42,4 @@ def test_auc(patient_ids, scores, root: Path | None = None) -> float:
     if unknown:
         raise DataError(f"{len(unknown)} id(s) such as {unknown[0]} are not test patients; score "
                         f"only the test split.")
-    return float(roc_auc_score(key.loc[ids].to_numpy(), np.asarray(scores, dtype=float)))
+    return roc_auc(key.loc[ids].to_numpy(), np.asarray(scores, dtype=float))

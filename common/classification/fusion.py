@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 
 from ..errors import ShapeError
+from ..metrics import roc_auc
 
 __all__ = ["late_fusion_scores", "fit_late_fusion_weights"]
 
@@ -48,7 +48,7 @@ def fit_late_fusion_weights(scores: np.ndarray, labels: np.ndarray, step: float 
         if last < -1e-9:
             continue
         w = np.array([*combo, max(last, 0.0)])
-        auc = roc_auc_score(labels, scores @ w)
+        auc = roc_auc(labels, scores @ w)
         if auc > best + 1e-12 or (abs(auc - best) <= 1e-12 and w.std() < best_w.std()):
             best, best_w = auc, w
     return best_w

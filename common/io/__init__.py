@@ -1,9 +1,11 @@
-"""Readers of the on-disk formats of the course's datasets (real downloads and phantoms alike)."""
+"""Readers of the on-disk formats of the course's datasets (real downloads and phantoms alike),
+and the run-length codec of segmentation submissions."""
 
 from __future__ import annotations
 
 from .dicom import dicom_spacing, read_dicom, read_dicom_series
 from .folders import IMAGE_SUFFIXES, file_stem, list_images, pair_files, read_folder_pair, read_image_2d
+from .rle import rle_decode, rle_encode, rle_problem
 from .npz import SPLITS, read_medmnist_npz, write_medmnist_npz
 from .tables import (ANNOTATION_COLUMNS, PATIENT_COLUMNS, RSNA_COLUMNS, VINDR_COLUMNS,
                      read_annotations_xlsx, read_patients_csv, read_rsna_boxes, read_vindr_boxes,
@@ -15,6 +17,7 @@ __all__ = [
     "read_volume", "write_volume", "read_label_mask", "VOLUME_SUFFIXES",
     "read_vindr_boxes", "read_rsna_boxes", "read_annotations_xlsx", "read_patients_csv",
     "require_columns", "VINDR_COLUMNS", "RSNA_COLUMNS", "ANNOTATION_COLUMNS", "PATIENT_COLUMNS",
+    "rle_encode", "rle_decode", "rle_problem",
     "read_medmnist_npz", "write_medmnist_npz", "SPLITS",
     "list_images", "pair_files", "read_folder_pair", "read_image_2d", "file_stem", "IMAGE_SUFFIXES",
 ]

@@ -8,7 +8,7 @@ Each phantom module ``common.phantoms.<name>`` exposes::
     def build(out_dir: pathlib.Path, seed: int = 0) -> None
 
 ``build`` writes the dataset into ``out_dir`` (an empty folder) and nothing anywhere else, except
-answer keys of hidden test splits, which it writes with :func:`common.phantoms.build.write_answer_key`.
+answer keys of hidden test splits, which it writes with :func:`common.answer_keys.write_answer_key`.
 The builder in :mod:`common.phantoms.build` adds idempotency, checksums and a manifest.
 """
 

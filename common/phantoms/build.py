@@ -21,11 +21,10 @@ import pandas as pd
 from filelock import FileLock, Timeout
 
 from ..errors import DataError
-from ..paths import answer_keys_dir, data_root
+from ..paths import data_root
 from .registry import PHANTOM_NAMES, get_phantom
 
-__all__ = ["build_phantom", "build_all", "write_answer_key", "read_answer_key", "sha256_of",
-           "manifest_path"]
+__all__ = ["build_phantom", "build_all", "sha256_of", "manifest_path"]
 
 #: lock file in the data root that serialises builders.
 LOCK_NAME = ".build.lock"
@@ -63,30 +62,6 @@ def _read_manifest(root: Path) -> dict:
         return json.loads(path.read_text())
     except json.JSONDecodeError:
         return {}
-
-
-def write_answer_key(dataset: str, name: str, table: pd.DataFrame, root: Path | None = None) -> Path:
-    """Write the answer key of a hidden test split, outside the dataset folder.
-
-    Keys live in ``<data root>/answer_keys/<dataset>/<name>.csv``, which the student loaders never
-    read and the student release never ships.
-    """
-    folder = (Path(root) / "answer_keys" if root else answer_keys_dir()) / dataset
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.csv"
-    table.to_csv(path, index=False)
-    return path
-
-
-def read_answer_key(dataset: str, name: str, root: Path | None = None) -> pd.DataFrame:
-    """Read an answer key written by :func:`write_answer_key`."""
-    folder = (Path(root) / "answer_keys" if root else answer_keys_dir()) / dataset
-    path = folder / f"{name}.csv"
-    if not path.exists():
-        raise DataError(
-            f"The answer key {path} does not exist; run `dlmia data build {dataset}` first."
-        )
-    return pd.read_csv(path)
 
 
 def build_phantom(name: str, root: Path | None = None, force: bool = False, seed: int = 0,

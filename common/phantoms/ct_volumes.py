@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .build import write_answer_key
+from ..answer_keys import write_answer_key
 from .nifti import write_nifti_gz
 
 __all__ = ["NAME", "DESCRIPTION", "VERSION", "SHAPE", "SPACING", "N_PATIENTS", "KEY_SLICE",

@@ -33,7 +33,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 from scipy import ndimage
 
-from .build import write_answer_key
+from ..answer_keys import write_answer_key
 
 __all__ = ["NAME", "DESCRIPTION", "VERSION", "CLASSES", "NO_FINDING", "COLUMNS", "render_image",
            "build"]
@@ -41,7 +41,7 @@ __all__ = ["NAME", "DESCRIPTION", "VERSION", "CLASSES", "NO_FINDING", "COLUMNS",
 NAME = "cxr"
 DESCRIPTION = ("chest-radiograph-like DICOMs (MONOCHROME1/2, 12-16 bit, rescale, window) with "
                "nodule and opacity boxes in the VinDr-CXR layout, several images per patient")
-VERSION = 1
+VERSION = 2
 
 #: Lesion classes drawn by the phantom: VinDr-CXR class name -> class_id.
 CLASSES: dict[str, int] = {"Lung Opacity": 7, "Nodule/Mass": 8}
@@ -218,4 +218,5 @@ def build(out_dir: Path, seed: int = 0) -> None:
         if split == "train":
             table.to_csv(out_dir / "train.csv", index=False)
         else:
-            write_answer_key(NAME, "test_boxes", table, root=out_dir.parent)
+            write_answer_key(NAME, "test_boxes", table, root=out_dir.parent,
+                             meta={"classes": CLASSES})

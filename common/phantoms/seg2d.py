@@ -10,7 +10,7 @@ Layout (the generic image/mask-folder layout of many public 2D segmentation sets
 Images are 8-bit grey PNGs of ``SIZE x SIZE`` pixels; masks are 8-bit PNGs with 0 for background
 and 255 for the structure. The test masks are written only as an answer key
 (``answer_keys/seg2d/test_masks.csv``: ``ImageId,EncodedPixels``, run-length encoded in the
-order of :mod:`common.segmentation.rle`).
+order of :mod:`common.io.rle`).
 
 Each image holds one smooth lobed "organ" with concave notches and two to four thin curved
 branches (2-3 pixels wide) growing out of it, on a textured background with a distractor blob of
@@ -30,14 +30,15 @@ from PIL import Image
 from scipy import ndimage
 from skimage.draw import disk, polygon
 
-from .build import write_answer_key
+from ..answer_keys import write_answer_key
+from ..io.rle import rle_encode
 
 __all__ = ["NAME", "DESCRIPTION", "VERSION", "SIZE", "SPLITS", "build", "render_case"]
 
 NAME = "seg2d"
 DESCRIPTION = ("2D organ-like shapes with thin branches, texture, bias field and noise; "
                "PNG images and masks")
-VERSION = 1
+VERSION = 2
 SIZE = 96
 #: Number of images per split.
 SPLITS = {"train": 200, "val": 40, "test": 60}
@@ -141,9 +142,7 @@ def _save_png(array: np.ndarray, path: Path) -> None:
 
 
 def _encode_mask(mask: np.ndarray) -> str:
-    """Run-length encoding of a mask in the course's order (:mod:`common.segmentation.rle`)."""
-    from ..segmentation.rle import rle_encode
-
+    """Run-length encoding of a mask in the course's order (:mod:`common.io.rle`)."""
     return rle_encode(mask > 0)
 
 
@@ -169,4 +168,5 @@ def build(out_dir: Path, seed: int = 0) -> None:
                 key_rows.append({"ImageId": image_id, "EncodedPixels": _encode_mask(mask)})
             else:
                 _save_png(mask, out_dir / split / "masks" / f"{image_id}.png")
-    write_answer_key(NAME, "test_masks", pd.DataFrame(key_rows), root=out_dir.parent)
+    write_answer_key(NAME, "test_masks", pd.DataFrame(key_rows), root=out_dir.parent,
+                     meta={"image_shape": [SIZE, SIZE]})

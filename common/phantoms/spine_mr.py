@@ -14,7 +14,7 @@ Layout (as the SPIDER lumbar spine MR challenge data and seed 000)::
       ground_truth.csv        the true geometry of every disc in the mid-sagittal slice:
                               height_mm, width_mm, angle_deg, centre_row, centre_col
 
-The answers of the test split are written with :func:`common.phantoms.build.write_answer_key`
+The answers of the test split are written with :func:`common.answer_keys.write_answer_key`
 as ``answer_keys/spine_mr/narrowing.csv``.
 
 Each disc is an ellipse in the sagittal plane (semi-axes ``width/2`` along the endplates and
@@ -40,6 +40,8 @@ import pandas as pd
 import SimpleITK as sitk
 from openpyxl import Workbook
 from scipy import ndimage
+
+from ..answer_keys import write_answer_key
 
 __all__ = ["NAME", "DESCRIPTION", "VERSION", "SHAPE", "SPACING", "N_PATIENTS", "N_TEST",
            "VERTEBRA_LABELS", "DISC_LABELS", "CANAL_LABEL", "LABELS", "LEVELS", "build",
@@ -210,7 +212,6 @@ def build(out_dir: Path, seed: int = 0) -> None:
         out_dir: an empty folder, normally ``<data root>/spine_mr`` (via ``build_phantom``).
         seed: seeds one ``numpy`` Generator; the same seed gives byte-identical files.
     """
-    from .build import write_answer_key
 
     out_dir = Path(out_dir)
     (out_dir / "images").mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,8 @@
-"""2D segmentation for lab04: data, metrics, losses, networks, run-length encoding, figures.
+"""2D segmentation for lab04: data, metrics, losses, networks, figures.
 
 What students write themselves in the lab (Dice, IoU, the U-Net, FCN-8s's skip fusion, their own
-run-length encoder) is not here; the scorer's run-length codec and the library-backed metrics are.
+run-length encoder) is not here; the library-backed metrics are, and the scorer's run-length codec
+lives in :mod:`common.io.rle`.
 """
 
 from .boundary import boundary_f1, boundary_pixels
@@ -9,10 +10,9 @@ from .data import (SegData, SegDataset, SegSplit, load_seg_data, load_seg_split,
                    test_masks_from_key)
 from .figures import closeup_window, plot_boundary_closeup, plot_overlays, plot_score_distributions
 from .losses import LOSS_NAMES, segmentation_loss
-from .metrics import METRIC_NAMES, segmentation_scores, summarize_scores
+from .metrics import METRIC_NAMES, dice_scores, segmentation_scores, summarize_scores
 from .models import res_unet, res_unet_plus_plus, unet_plus_plus
 from .resunetpp import ResUNetPlusPlus
-from .rle import rle_decode, rle_encode, rle_problem
 from .vgg_encoder import VGGEncoder
 
 __all__ = [
@@ -21,8 +21,7 @@ __all__ = [
     "test_masks_from_key",
     "closeup_window", "plot_boundary_closeup", "plot_overlays", "plot_score_distributions",
     "LOSS_NAMES", "segmentation_loss",
-    "METRIC_NAMES", "segmentation_scores", "summarize_scores",
+    "METRIC_NAMES", "dice_scores", "segmentation_scores", "summarize_scores",
     "res_unet", "res_unet_plus_plus", "unet_plus_plus", "ResUNetPlusPlus",
-    "rle_decode", "rle_encode", "rle_problem",
     "VGGEncoder",
 ]

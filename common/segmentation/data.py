@@ -27,9 +27,9 @@ from torch.utils.data import DataLoader, Dataset
 from ..errors import DataError
 from ..io.folders import list_images
 from ..paths import data_root, require_dir
-from ..phantoms.build import read_answer_key
+from ..answer_keys import read_answer_key
 from ..seed import seeded_generator
-from .rle import rle_decode
+from ..io.rle import rle_decode
 
 __all__ = ["SegSplit", "SegData", "load_seg_split", "load_seg_data", "SegDataset",
            "seg_loader", "test_masks_from_key", "IMAGE_SUFFIXES"]

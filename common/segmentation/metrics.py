@@ -17,7 +17,7 @@ from torchmetrics.functional.classification import binary_stat_scores
 from ..errors import ShapeError
 from .boundary import boundary_f1
 
-__all__ = ["segmentation_scores", "summarize_scores", "METRIC_NAMES"]
+__all__ = ["dice_scores", "segmentation_scores", "summarize_scores", "METRIC_NAMES"]
 
 #: Column order of :func:`segmentation_scores`.
 METRIC_NAMES = ("dice", "iou", "pixel_accuracy", "mean_pixel_accuracy", "mean_iou",
@@ -28,6 +28,35 @@ def _ratio(num: torch.Tensor, den: torch.Tensor) -> torch.Tensor:
     """num / den, with 1.0 where both are zero (nothing to find, nothing found)."""
     out = num.double() / den.double().clamp(min=1)
     return torch.where(den == 0, torch.ones_like(out), out)
+
+
+def _binary_masks(pred, target) -> tuple[torch.Tensor, torch.Tensor]:
+    p = torch.as_tensor(np.asarray(pred) != 0)
+    t = torch.as_tensor(np.asarray(target) != 0)
+    if p.shape != t.shape or p.ndim != 3:
+        raise ShapeError(f"pred and target must both be (N, H, W) masks, got {tuple(p.shape)} and "
+                         f"{tuple(t.shape)}; pass arg-max masks, not logits.")
+    return p, t
+
+
+def dice_scores(pred: np.ndarray | torch.Tensor, target: np.ndarray | torch.Tensor) -> np.ndarray:
+    """Dice of each image (MONAI ``compute_dice``); 1.0 where both masks are empty.
+
+    Args:
+        pred: (N, H, W) predicted binary masks (non-zero is foreground).
+        target: (N, H, W) true binary masks.
+
+    Returns:
+        (N,) float64 array.
+
+    Example:
+        >>> dice_scores(np.ones((1, 2, 2)), np.eye(2)[None]).round(3).tolist()
+        [0.667]
+    """
+    p, t = _binary_masks(pred, target)
+    dice = compute_dice(p[:, None].float(), t[:, None].float(), include_background=True,
+                        ignore_empty=False)[:, 0]
+    return dice.double().numpy()
 
 
 def segmentation_scores(pred: np.ndarray | torch.Tensor, target: np.ndarray | torch.Tensor,
@@ -44,14 +73,9 @@ def segmentation_scores(pred: np.ndarray | torch.Tensor, target: np.ndarray | to
         DataFrame with the columns of :data:`METRIC_NAMES`. An image whose true and predicted
         masks are both empty scores 1.0 everywhere.
     """
-    p = torch.as_tensor(np.asarray(pred) != 0)
-    t = torch.as_tensor(np.asarray(target) != 0)
-    if p.shape != t.shape or p.ndim != 3:
-        raise ShapeError(f"pred and target must both be (N, H, W) masks, got {tuple(p.shape)} and "
-                         f"{tuple(t.shape)}; pass arg-max masks, not logits.")
-    p4, t4 = p[:, None].float(), t[:, None].float()
-    dice = compute_dice(p4, t4, include_background=True, ignore_empty=False)[:, 0]
-    iou = compute_iou(p4, t4, include_background=True, ignore_empty=False)[:, 0]
+    p, t = _binary_masks(pred, target)
+    iou = compute_iou(p[:, None].float(), t[:, None].float(), include_background=True,
+                      ignore_empty=False)[:, 0]
     # torchmetrics squeezes a batch of one image to a scalar and then fails; pad with a copy.
     stats = binary_stat_scores(torch.cat([p, p[:1]]).long(), torch.cat([t, t[:1]]).long(),
                                multidim_average="samplewise")[:len(p)]
@@ -60,7 +84,7 @@ def segmentation_scores(pred: np.ndarray | torch.Tensor, target: np.ndarray | to
     fg_acc, bg_acc = _ratio(tp, tp + fn), _ratio(tn, tn + fp)
     fg_iou, bg_iou = _ratio(tp, tp + fp + fn), _ratio(tn, tn + fp + fn)
     table = pd.DataFrame({
-        "dice": dice.double().numpy(),
+        "dice": dice_scores(p, t),
         "iou": iou.double().numpy(),
         "pixel_accuracy": ((tp + tn).double() / total.double()).numpy(),
         "mean_pixel_accuracy": ((fg_acc + bg_acc) / 2).numpy(),

@@ -6,9 +6,9 @@ Scored by ROC-AUC against the hidden test labels of the ``ct_volumes`` phantom.
 from __future__ import annotations
 
 import pandas as pd
-from sklearn.metrics import roc_auc_score
 
-from ..phantoms.build import read_answer_key
+from ..answer_keys import read_answer_key
+from ..metrics import roc_auc
 from .registry import SubmissionSpec
 from .schema import Column, Schema
 
@@ -31,7 +31,7 @@ def score_auc(submission: pd.DataFrame, key: pd.DataFrame) -> float:
     prob = submission.assign(probability=submission["probability"].astype(float)) \
         .set_index(submission["patient_id"].str.strip())["probability"]
     truth = key.set_index("patient_id")["label"].astype(int)
-    return float(roc_auc_score(truth.to_numpy(), prob.reindex(truth.index).to_numpy()))
+    return roc_auc(truth.to_numpy(), prob.reindex(truth.index).to_numpy())
 
 
 SUBMISSIONS = [

@@ -1,7 +1,7 @@
 """lab04's submission: ``submission.csv`` with one ``ImageId,EncodedPixels`` row per test image.
 
 ``EncodedPixels`` is the run-length encoding of the predicted binary mask: pairs ``start length``,
-pixels numbered from 1 top to bottom, then left to right (see :mod:`common.segmentation.rle`);
+pixels numbered from 1 top to bottom, then left to right (see :mod:`common.io.rle`);
 an empty cell means an empty mask. The score is the mean Dice over the test images (an image whose
 true and predicted masks are both empty scores 1).
 """
@@ -11,20 +11,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..phantoms.build import read_answer_key
-from ..phantoms.seg2d import SIZE
-from ..segmentation.rle import rle_decode, rle_problem
+from ..answer_keys import answer_key_meta, read_answer_key
+from ..io.rle import rle_decode, rle_problem
+from ..segmentation.metrics import dice_scores
 from .registry import SubmissionSpec
 from .schema import Column, Schema
 
-__all__ = ["SUBMISSIONS", "SCHEMA", "IMAGE_SHAPE", "mean_dice_score", "load_key"]
+__all__ = ["SUBMISSIONS", "SCHEMA", "image_shape", "mean_dice_score", "load_key"]
 
-#: (H, W) of the seg2d test images.
-IMAGE_SHAPE = (SIZE, SIZE)
+#: the answer key: the test masks of the seg2d dataset.
+KEY = ("seg2d", "test_masks")
+
+
+def image_shape() -> tuple[int, int]:
+    """(H, W) of the test masks, as the answer key records it."""
+    height, width = answer_key_meta(*KEY)["image_shape"]
+    return int(height), int(width)
 
 
 def _check_row(row: dict) -> str | None:
-    problem = rle_problem(row.get("EncodedPixels", ""), IMAGE_SHAPE)
+    problem = rle_problem(row.get("EncodedPixels", ""), image_shape())
     if problem:
         return f"ImageId {row.get('ImageId', '?')}: {problem}"
     return None
@@ -42,21 +48,19 @@ SCHEMA = Schema(
 
 def load_key() -> pd.DataFrame:
     """The test masks' answer key (``ImageId,EncodedPixels``)."""
-    return read_answer_key("seg2d", "test_masks").fillna("")
-
-
-def _dice(a: np.ndarray, b: np.ndarray) -> float:
-    total = a.sum() + b.sum()
-    return 1.0 if total == 0 else float(2 * (a & b).sum() / total)
+    return read_answer_key(*KEY).fillna("")
 
 
 def mean_dice_score(submission: pd.DataFrame, key: pd.DataFrame) -> float:
-    """Mean Dice of the submitted masks against the key, over the key's images."""
+    """Mean Dice of the submitted masks against the key, over the key's images (MONAI's Dice,
+    through :func:`common.segmentation.segmentation_scores`)."""
+    shape = image_shape()
     sub = dict(zip(submission["ImageId"].astype(str).str.strip(),
                    submission["EncodedPixels"].astype(str)))
-    scores = [_dice(rle_decode(sub.get(str(i), ""), IMAGE_SHAPE), rle_decode(str(r), IMAGE_SHAPE))
-              for i, r in zip(key["ImageId"], key["EncodedPixels"].fillna(""))]
-    return float(np.mean(scores))
+    ids = [str(i) for i in key["ImageId"]]
+    pred = np.stack([rle_decode(sub.get(i, ""), shape) for i in ids])
+    truth = np.stack([rle_decode(str(r), shape) for r in key["EncodedPixels"].fillna("")])
+    return float(dice_scores(pred, truth).mean())
 
 
 SUBMISSIONS = [

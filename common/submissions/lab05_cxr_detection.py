@@ -14,14 +14,19 @@ import pandas as pd
 from ..detection.data import boxes_by_image
 from ..detection.evaluate import detection_metrics
 from ..detection.submission import parse_prediction_string
-from ..phantoms.build import read_answer_key
-from ..phantoms.cxr import CLASSES
+from ..answer_keys import answer_key_meta, read_answer_key
 from .registry import SubmissionSpec
 from .schema import Column, Schema
 
 __all__ = ["SUBMISSIONS", "SCHEMA", "load_key", "map50_score"]
 
-_CLASS_IDS = set(CLASSES.values())
+#: the answer key: the boxes of the cxr dataset's hidden test split.
+KEY = ("cxr", "test_boxes")
+
+
+def class_ids() -> set[int]:
+    """The lesion class ids the answer key scores (VinDr-CXR ids)."""
+    return {int(c) for c in answer_key_meta(*KEY)["classes"].values()}
 
 
 def _check_row(row: dict) -> str | None:
@@ -31,10 +36,11 @@ def _check_row(row: dict) -> str | None:
     except ValueError as exc:
         return (f"image_id {image_id}: PredictionString {exc}; "
                 "write 'class score x_min y_min x_max y_max' per box.")
-    bad = sorted(set(classes.tolist()) - _CLASS_IDS)
+    allowed = class_ids()
+    bad = sorted(set(classes.tolist()) - allowed)
     if bad:
         return (f"image_id {image_id}: class ids {bad} are not lesion classes; use "
-                f"{sorted(_CLASS_IDS)}.")
+                f"{sorted(allowed)}.")
     if ((scores < 0) | (scores > 1)).any():
         return f"image_id {image_id}: scores must lie in [0, 1]."
     if ((boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1])).any():
@@ -53,13 +59,13 @@ SCHEMA = Schema(
 
 def load_key() -> pd.DataFrame:
     """The test boxes (VinDr rows), one or more per image_id."""
-    return read_answer_key("cxr", "test_boxes", ).astype({"image_id": str})
+    return read_answer_key(*KEY).astype({"image_id": str})
 
 
 def map50_score(submission: pd.DataFrame, key: pd.DataFrame) -> float:
     """mAP@0.5 of the submitted detections against the key's boxes."""
     ids = list(dict.fromkeys(key["image_id"].astype(str)))
-    targets = boxes_by_image(key, ids, {c: c for c in _CLASS_IDS})
+    targets = boxes_by_image(key, ids, {c: c for c in class_ids()})
     sub = dict(zip(submission["image_id"].astype(str).str.strip(),
                    submission["PredictionString"].astype(str)))
     preds = []

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from common.errors import SubmissionError
-from common.phantoms.build import write_answer_key
+from common.answer_keys import write_answer_key
 from common.submissions import score_submission, specs_for, validate_submission
 
 LAB02 = "lab02_slice_classification"

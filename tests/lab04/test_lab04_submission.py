@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 
 from common.errors import SubmissionError
-from common.phantoms.build import write_answer_key
-from common.segmentation.rle import rle_encode
+from common.answer_keys import write_answer_key
+from common.io.rle import rle_encode
 from common.submissions import score_submission, validate_submission
-from common.submissions.lab04_segmentation import IMAGE_SHAPE
 
 LAB = "lab04_segmentation"
+IMAGE_SHAPE = (96, 96)
 
 
 @pytest.fixture
@@ -26,7 +26,8 @@ def key(tmp_path, monkeypatch, rng):
         masks[f"test_{i:04d}"] = m
     masks["test_0003"] = np.zeros(IMAGE_SHAPE, bool)
     table = pd.DataFrame({"ImageId": list(masks), "EncodedPixels": [rle_encode(m) for m in masks.values()]})
-    write_answer_key("seg2d", "test_masks", table, root=tmp_path / "data")
+    write_answer_key("seg2d", "test_masks", table, root=tmp_path / "data",
+                     meta={"image_shape": list(IMAGE_SHAPE)})
     return masks
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from common.errors import DataError
-from common.segmentation.rle import rle_decode, rle_encode, rle_problem
+from common.io.rle import rle_decode, rle_encode, rle_problem
 
 
 def test_column_major_one_based():

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from common.answer_keys import read_answer_key, write_answer_key
 from common.errors import DataError
 from common.phantoms import build as builder
 from common.phantoms import spine_mr
@@ -25,7 +26,7 @@ def _fake_module(calls: list) -> SimpleNamespace:
         (out_dir / "sub").mkdir()
         np.save(out_dir / "sub" / "x.npy", rng.normal(size=(3, 3)))
         (out_dir / "labels.csv").write_text("id,label\n1,0\n")
-        builder.write_answer_key("fake", "test", pd.DataFrame({"id": [2], "label": [1]}),
+        write_answer_key("fake", "test", pd.DataFrame({"id": [2], "label": [1]}),
                                  root=out_dir.parent)
 
     return SimpleNamespace(NAME="fake", DESCRIPTION="tiny", VERSION=1, build=build)
@@ -71,7 +72,7 @@ def test_changed_file_seed_version_or_force_rebuilds(tmp_path, fake):
 
 def test_answer_key_outside_dataset(tmp_path, fake):
     builder.build_phantom("fake", root=tmp_path, verbose=False)
-    key = builder.read_answer_key("fake", "test", root=tmp_path)
+    key = read_answer_key("fake", "test", root=tmp_path)
     assert key.to_dict("list") == {"id": [2], "label": [1]}
     assert not list((tmp_path / "fake").rglob("*answer*"))
     assert (tmp_path / "answer_keys" / "fake" / "test.csv").is_file()
@@ -79,7 +80,7 @@ def test_answer_key_outside_dataset(tmp_path, fake):
 
 def test_missing_answer_key(tmp_path):
     with pytest.raises(DataError, match="dlmia data build spine_mr"):
-        builder.read_answer_key("spine_mr", "narrowing", root=tmp_path)
+        read_answer_key("spine_mr", "narrowing", root=tmp_path)
 
 
 def test_failed_build_leaves_no_folder(tmp_path, monkeypatch):

@@ -11,7 +11,8 @@ from sklearn.metrics import roc_auc_score
 
 from common.classification import load_ct_volumes
 from common.phantoms import ct_volumes
-from common.phantoms.build import read_answer_key, sha256_of
+from common.answer_keys import read_answer_key
+from common.phantoms.build import sha256_of
 
 
 @pytest.fixture(scope="module")

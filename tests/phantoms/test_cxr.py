@@ -11,7 +11,7 @@ import pytest
 from pydicom.pixels import apply_modality_lut
 
 from common.phantoms import cxr
-from common.phantoms.build import read_answer_key
+from common.answer_keys import read_answer_key
 
 
 @pytest.fixture(scope="module")

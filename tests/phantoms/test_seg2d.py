@@ -7,8 +7,9 @@ import pytest
 from PIL import Image
 
 from common.phantoms import seg2d
-from common.phantoms.build import read_answer_key, sha256_of
-from common.segmentation.rle import rle_decode
+from common.answer_keys import read_answer_key
+from common.phantoms.build import sha256_of
+from common.io.rle import rle_decode
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def _build(root, seed=0):
 
 
 def test_module_contract():
-    assert seg2d.NAME == "seg2d" and seg2d.VERSION == 1 and seg2d.DESCRIPTION
+    assert seg2d.NAME == "seg2d" and seg2d.VERSION == 2 and seg2d.DESCRIPTION
     assert callable(seg2d.build)
 
 

@@ -10,7 +10,8 @@ from skimage.measure import regionprops
 
 from common.io import read_annotations_xlsx, read_label_mask, read_volume
 from common.phantoms import spine_mr
-from common.phantoms.build import read_answer_key, sha256_of
+from common.answer_keys import read_answer_key
+from common.phantoms.build import sha256_of
 
 
 def _build(root, seed=0):
