@@ -7,6 +7,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -17,8 +18,11 @@ from ..paths import repo_root
 from .notebook import (CellScore, blank_with_hidden_tests, execute, is_clean, manual_cells,
                        read_notebook, replace_solution, scores, smoke_env, test_cells,
                        truncate_after)
+from .references import (hidden_names, hidden_references, imported_references, imports_for_tests_only,
+                         offered_references, probe_cell)
 
-__all__ = ["LabCheck", "check_lab", "leaked_lines", "check_wrong_answers", "run_graded"]
+__all__ = ["LabCheck", "check_lab", "leaked_lines", "check_wrong_answers", "run_graded",
+           "with_reference_probes"]
 
 _BLOCK = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)(.*?)### END \1", re.S)
 
@@ -95,6 +99,8 @@ def check_lab(lab: str, root: Path | None = None, timeout: int = 300,
         report.problems.append(f"{lab}: the source notebook has no manually graded answer.")
     if "### BEGIN HIDDEN TESTS" not in "".join(c.source for c in tests):
         report.problems.append(f"{lab}: no test cell has hidden tests.")
+    for problem in imports_for_tests_only(source):
+        report.problems.append(f"solutions/{lab}: {problem}")
     for problem in is_clean(source):
         report.problems.append(f"solutions/{lab}: {problem}; save it without outputs.")
     if rel_path.is_file():
@@ -103,6 +109,8 @@ def check_lab(lab: str, root: Path | None = None, timeout: int = 300,
             report.problems.append(f"labs/{lab}: {problem}.")
         for line in leaked_lines(source, release):
             report.problems.append(f"labs/{lab} leaks solution or hidden-test text: {line!r}")
+        for problem in imported_references(source, release):
+            report.problems.append(f"labs/{lab}: {problem}")
     else:
         report.problems.append(f"labs/{lab} has no notebook; run `dlmia grade release {lab}`.")
     if not run:
@@ -111,11 +119,30 @@ def check_lab(lab: str, root: Path | None = None, timeout: int = 300,
     for s in report.solution.values():
         if not s.passed:
             report.problems.append(f"{lab}: the solution fails test cell {s.grade_id} ({s.error}).")
-    _, report.blank = run_graded(blank_with_hidden_tests(source), lab, timeout)
+    blank, report.blank = run_graded(with_reference_probes(blank_with_hidden_tests(source), source),
+                                     lab, timeout)
     for s in report.blank.values():
         if s.points > 0:
             report.problems.append(f"{lab}: the blank release passes test cell {s.grade_id}.")
+    report.problems += [f"{lab}: {p}" for p in offered_references(blank)]
     return report
+
+
+def with_reference_probes(nb, source):
+    """A copy of ``nb`` with reference probes before its first test cell and at its end.
+
+    The first probe sees what the released cells above the first test offer; the last one sees
+    every released cell, ignoring the names the hidden tests bind themselves.
+    """
+    refs = hidden_references(source)
+    nb = copy.deepcopy(nb)
+    if not refs:
+        return nb
+    tests = {id(c) for c in test_cells(nb)}
+    first = next((i for i, c in enumerate(nb.cells) if id(c) in tests), len(nb.cells))
+    nb.cells.insert(first, probe_cell(refs, label="before the first test cell"))
+    nb.cells.append(probe_cell(refs, exclude=hidden_names(source), label="after the last cell"))
+    return nb
 
 
 def check_wrong_answers(lab: str, wrong: Mapping[str, tuple[str, Sequence[str]]],
