@@ -20,6 +20,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 from .errors import DataError
+from .io.tables import read_digits_csv
 from .paths import data_root
 
 __all__ = ["DigitsData", "load_digits_data", "digits_answer_key", "read_kaggle_digits",
@@ -61,43 +62,35 @@ def _sklearn_split():
     return X, y, np.sort(pool_idx), np.sort(test_idx)
 
 
-def _pixel_columns(frame: pd.DataFrame, path: Path) -> list[str]:
-    cols = [c for c in frame.columns if str(c).startswith("pixel")]
-    side = int(round(len(cols) ** 0.5))
-    expected = [f"pixel{i}" for i in range(side * side)]
-    if not cols or cols != expected:
-        raise DataError(
-            f"{path} does not have the columns pixel0 .. pixel{side * side - 1} of a square image; "
-            f"use Kaggle's digit-recognizer CSV layout (label, pixel0, pixel1, ...)."
-        )
-    return cols
-
-
 def read_kaggle_digits(folder: Path) -> DigitsData:
-    """Read Kaggle's ``train.csv`` (label + pixels) and ``test.csv`` (pixels) from ``folder``."""
+    """Read Kaggle's ``train.csv`` (label + pixels) and ``test.csv`` (pixels) from ``folder``.
+
+    Args:
+        folder: the ``digit-recognizer`` folder.
+
+    Returns:
+        The labelled pool from ``train.csv`` and the test images of ``test.csv`` (``ImageId``
+        counted from 1).
+
+    Raises:
+        DataError: when a file is missing or unreadable, or the two files' columns do not fit.
+    """
     folder = Path(folder)
     train_path, test_path = folder / "train.csv", folder / "test.csv"
     for p in (train_path, test_path):
         if not p.is_file():
             raise DataError(f"{p} is missing; put Kaggle's digit-recognizer train.csv and test.csv "
                             f"in {folder}.")
-    try:
-        train = pd.read_csv(train_path)
-        test = pd.read_csv(test_path)
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise DataError(f"Could not read the digit CSVs in {folder} ({type(exc).__name__}); "
-                        f"check they are plain CSV files.") from None
-    if "label" not in train.columns:
-        raise DataError(f"{train_path} has no 'label' column; the first column must be the digit.")
-    cols = _pixel_columns(train, train_path)
-    if _pixel_columns(test, test_path) != cols:
+    y_pool, X_pool = read_digits_csv(train_path, labelled=True)
+    _, X_test = read_digits_csv(test_path, labelled=False)
+    if X_test.shape[1] != X_pool.shape[1]:
         raise DataError(f"{test_path} and {train_path} have different pixel columns.")
-    side = int(round(len(cols) ** 0.5))
+    side = int(round(X_pool.shape[1] ** 0.5))
     return DigitsData(
-        X_pool=train[cols].to_numpy(np.float32),
-        y_pool=train["label"].to_numpy(np.int64),
-        X_test=test[cols].to_numpy(np.float32),
-        test_ids=np.arange(1, len(test) + 1, dtype=np.int64),
+        X_pool=X_pool,
+        y_pool=y_pool,
+        X_test=X_test,
+        test_ids=np.arange(1, len(X_test) + 1, dtype=np.int64),
         image_shape=(side, side),
         source="kaggle",
     )

@@ -7,14 +7,14 @@ head and the VGG adaptation are the students' work in the notebooks.
 from .augment import AugmentedDataset, slice_augmentation
 from .cnn3d import resnet3d_small
 from .backbones import resnet50_trunk, swin_trunk, vgg16_features
-from .data import CTVolumes, load_ct_volumes, make_loader, resize_slices
+from .data import CTVolumes, load_ct_volumes, load_medmnist_volumes, make_loader, resize_slices
 from .evaluation import positive_scores, roc_auc_from_logits, test_auc, test_labels
 from .fusion import fit_late_fusion_weights, late_fusion_scores
 
 __all__ = [
     "AugmentedDataset", "slice_augmentation",
     "resnet50_trunk", "swin_trunk", "vgg16_features", "resnet3d_small",
-    "CTVolumes", "load_ct_volumes", "make_loader", "resize_slices",
+    "CTVolumes", "load_ct_volumes", "load_medmnist_volumes", "make_loader", "resize_slices",
     "positive_scores", "roc_auc_from_logits", "test_auc", "test_labels",
     "fit_late_fusion_weights", "late_fusion_scores",
 ]

@@ -1,4 +1,9 @@
-"""Box tables (VinDr-CXR and RSNA layouts), a DICOM header index, and a detection dataset."""
+"""Box tables (VinDr-CXR and RSNA layouts), a DICOM header index, and a detection dataset.
+
+Files are read through :mod:`common.io`: the box tables with
+:func:`~common.io.read_vindr_boxes` / :func:`~common.io.read_rsna_boxes`, the DICOM headers with
+:func:`~common.io.read_dicom_header`.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,11 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-import pydicom
 import torch
 from torch.utils.data import Dataset
 
 from ..errors import DataError
+from ..io.dicom import DICOM_SUFFIXES, list_dicom_files, read_dicom_header
 from ..io.tables import read_rsna_boxes, read_vindr_boxes
 
 __all__ = ["read_vindr_table", "read_rsna_table", "dicom_index", "DetectionDataset",
@@ -49,19 +54,29 @@ def read_rsna_table(path: Path | str, class_name: str = "Lung Opacity",
     })
 
 
-def dicom_index(folder: Path | str, suffixes: Sequence[str] = (".dicom", ".dcm")) -> pd.DataFrame:
+def dicom_index(folder: Path | str, suffixes: Sequence[str] = DICOM_SUFFIXES) -> pd.DataFrame:
     """One row per DICOM file in ``folder``: image_id, path, patient_id, rows, columns, photometric.
 
-    Only headers are read (``stop_before_pixels``), so this is fast on large sets.
+    Only headers are read (:func:`common.io.read_dicom_header`), so this is fast on large sets.
+
+    Args:
+        folder: a folder of DICOM images (``<image_id>.dicom``).
+        suffixes: the file endings to index (any case).
+
+    Returns:
+        The table, sorted by file name.
+
+    Raises:
+        DataError: when the folder holds no DICOM file or a file is not readable DICOM.
     """
     folder = Path(folder)
-    files = sorted(p for p in folder.iterdir() if p.suffix in suffixes) if folder.is_dir() else []
+    files = list_dicom_files(folder, tuple(suffixes))
     if not files:
         raise DataError(f"No DICOM files ({', '.join(suffixes)}) in {folder}; build the data with "
                         f"`dlmia data build cxr`.")
     rows = []
     for p in files:
-        ds = pydicom.dcmread(p, stop_before_pixels=True)
+        ds = read_dicom_header(p)
         rows.append({"image_id": p.stem, "path": str(p), "patient_id": str(ds.PatientID),
                      "rows": int(ds.Rows), "columns": int(ds.Columns),
                      "photometric": str(ds.PhotometricInterpretation)})

@@ -1,23 +1,32 @@
 """Readers of the on-disk formats of the course's datasets (real downloads and phantoms alike),
-and the run-length codec of segmentation submissions."""
+and the run-length codec of segmentation submissions.
+
+Every file a lab package reads goes through one of these: DICOM (pydicom), NIfTI (nibabel) and
+MetaImage (SimpleITK) volumes, 2D image/mask folders (Pillow), MedMNIST ``.npz`` archives and the
+datasets' tables (pandas, openpyxl). Each raises one :class:`~common.errors.DataError` sentence
+saying what is wrong and what to do.
+"""
 
 from __future__ import annotations
 
-from .dicom import dicom_spacing, read_dicom, read_dicom_series
-from .folders import IMAGE_SUFFIXES, file_stem, list_images, pair_files, read_folder_pair, read_image_2d
+from .dicom import (DICOM_SUFFIXES, dicom_spacing, list_dicom_files, read_dicom, read_dicom_header,
+                    read_dicom_series)
+from .folders import IMAGE_SUFFIXES, file_stem, list_images, pair_files, read_image_2d
+from .npz import SPLITS, read_medmnist_npz
 from .rle import rle_decode, rle_encode, rle_problem
-from .npz import SPLITS, read_medmnist_npz, write_medmnist_npz
 from .tables import (ANNOTATION_COLUMNS, PATIENT_COLUMNS, RSNA_COLUMNS, VINDR_COLUMNS,
-                     read_annotations_xlsx, read_patients_csv, read_rsna_boxes, read_vindr_boxes,
-                     require_columns)
-from .volumes import VOLUME_SUFFIXES, read_label_mask, read_volume, write_volume
+                     read_annotations_xlsx, read_digits_csv, read_patients_csv, read_rsna_boxes,
+                     read_vindr_boxes, require_columns)
+from .volumes import VOLUME_SUFFIXES, read_label_mask, read_volume
 
 __all__ = [
-    "read_dicom", "read_dicom_series", "dicom_spacing",
-    "read_volume", "write_volume", "read_label_mask", "VOLUME_SUFFIXES",
+    "read_dicom", "read_dicom_header", "read_dicom_series", "dicom_spacing", "list_dicom_files",
+    "DICOM_SUFFIXES",
+    "read_volume", "read_label_mask", "VOLUME_SUFFIXES",
     "read_vindr_boxes", "read_rsna_boxes", "read_annotations_xlsx", "read_patients_csv",
-    "require_columns", "VINDR_COLUMNS", "RSNA_COLUMNS", "ANNOTATION_COLUMNS", "PATIENT_COLUMNS",
+    "read_digits_csv", "require_columns", "VINDR_COLUMNS", "RSNA_COLUMNS", "ANNOTATION_COLUMNS",
+    "PATIENT_COLUMNS",
     "rle_encode", "rle_decode", "rle_problem",
-    "read_medmnist_npz", "write_medmnist_npz", "SPLITS",
-    "list_images", "pair_files", "read_folder_pair", "read_image_2d", "file_stem", "IMAGE_SUFFIXES",
+    "read_medmnist_npz", "SPLITS",
+    "list_images", "pair_files", "read_image_2d", "file_stem", "IMAGE_SUFFIXES",
 ]

@@ -1,4 +1,4 @@
-"""DICOM readers: one image to a float array, one series folder to a volume.
+"""DICOM readers: a folder's file list, one header, one image, one series folder to a volume.
 
 Thin over pydicom: the modality LUT (RescaleSlope/Intercept) and the VOI LUT or window are
 applied with :func:`pydicom.pixels.apply_modality_lut` and :func:`pydicom.pixels.apply_voi_lut`,
@@ -16,19 +16,56 @@ from pydicom.pixels import apply_modality_lut, apply_voi_lut
 
 from ..errors import DataError
 
-__all__ = ["read_dicom", "read_dicom_series", "dicom_spacing"]
+__all__ = ["DICOM_SUFFIXES", "list_dicom_files", "read_dicom_header", "read_dicom",
+           "read_dicom_series", "dicom_spacing"]
+
+#: File endings of DICOM files (VinDr-CXR uses ``.dicom``, most exports ``.dcm``).
+DICOM_SUFFIXES = (".dcm", ".dicom")
 
 
-def _open(path: Path) -> pydicom.Dataset:
+def _open(path: Path, header_only: bool = False) -> pydicom.Dataset:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"The DICOM file {path} does not exist; check the path or build the data "
                         f"with `dlmia data build`.")
     try:
-        return pydicom.dcmread(path)
+        return pydicom.dcmread(path, stop_before_pixels=header_only)
     except (InvalidDicomError, EOFError, OSError, ValueError) as exc:
         raise DataError(f"The file {path} is not a readable DICOM file ({exc.__class__.__name__}); "
                         f"replace it with a complete copy.") from None
+
+
+def list_dicom_files(folder: str | Path, suffixes: tuple[str, ...] = DICOM_SUFFIXES) -> list[Path]:
+    """The files of ``folder`` whose ending is one of ``suffixes`` (any case), sorted by name.
+
+    Args:
+        folder: the folder to list (not searched recursively).
+        suffixes: accepted endings; ``""`` accepts files without an ending, as many scanner
+            exports name them (hidden files, ``.name``, are skipped).
+
+    Returns:
+        The matching paths; empty when the folder is missing or holds none.
+    """
+    folder, suffixes = Path(folder), tuple(s.lower() for s in suffixes)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in suffixes)
+
+
+def read_dicom_header(path: str | Path) -> pydicom.Dataset:
+    """Read the header of a DICOM file, without its pixel data (fast on large images).
+
+    Args:
+        path: a DICOM file.
+
+    Returns:
+        The pydicom dataset, every element before PixelData.
+
+    Raises:
+        DataError: when the file is missing or not DICOM.
+    """
+    return _open(Path(path), header_only=True)
 
 
 def dicom_spacing(ds: pydicom.Dataset) -> tuple[float, float]:
@@ -36,6 +73,12 @@ def dicom_spacing(ds: pydicom.Dataset) -> tuple[float, float]:
 
     A spacing of zero (some real files, e.g. pydicom-data's ``RG1_UNCR.dcm``, store
     ``[0, 0]``) counts as absent.
+
+    Args:
+        ds: a DICOM dataset (a header is enough).
+
+    Returns:
+        ``(row spacing, column spacing)`` in mm.
     """
     for key in ("PixelSpacing", "ImagerPixelSpacing"):
         value = ds.get(key)
@@ -115,8 +158,7 @@ def read_dicom_series(folder: str | Path) -> tuple[np.ndarray, dict]:
     if not folder.is_dir():
         raise DataError(f"The DICOM series folder {folder} does not exist; check the path or build "
                         f"the data with `dlmia data build`.")
-    files = sorted(p for p in folder.iterdir()
-                   if p.is_file() and p.suffix.lower() in {".dcm", ".dicom", ""})
+    files = list_dicom_files(folder, DICOM_SUFFIXES + ("",))
     if not files:
         raise DataError(f"The folder {folder} holds no .dcm files; point it at a DICOM series.")
     datasets = [_open(p) for p in files]

@@ -1,6 +1,11 @@
 """Image/mask folder pairs for 2D segmentation: ``images/<stem>.png`` beside ``masks/<stem>.png``.
 
-Files are matched by stem; PNG (and other formats scikit-image reads) and NIfTI are accepted.
+Files are matched by file stem. Raster images (PNG, TIFF, JPEG, BMP) are read with Pillow, and a
+single-slice NIfTI with :func:`~common.io.volumes.read_volume`.
+
+Example:
+    >>> for stem, image_path, mask_path in pair_files(split / "images", split / "masks"):
+    ...     image, mask = read_image_2d(image_path), read_image_2d(mask_path)
 """
 
 from __future__ import annotations
@@ -8,14 +13,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from skimage import io as skio
+from PIL import Image
 
 from ..errors import DataError
 from .volumes import read_volume
 
-__all__ = ["IMAGE_SUFFIXES", "file_stem", "list_images", "pair_files", "read_image_2d", "read_folder_pair"]
+__all__ = ["IMAGE_SUFFIXES", "file_stem", "list_images", "pair_files", "read_image_2d"]
 
+#: File endings of 2D images (raster formats and single-slice NIfTI).
 IMAGE_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp", ".nii", ".nii.gz")
+
+#: Pillow modes that already hold one grey value per pixel (8, 16 or 32 bits): kept as stored.
+_GREY_MODES = ("L", "I;16", "I;16B", "I;16L", "I", "F")
 
 
 def file_stem(path: Path) -> str:
@@ -25,19 +34,34 @@ def file_stem(path: Path) -> str:
 
 
 def list_images(folder: str | Path, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> dict[str, Path]:
-    """``{file stem: path}`` of the files in ``folder`` whose names end in one of ``suffixes``."""
+    """``{file stem: path}`` of the files in ``folder`` whose names end in one of ``suffixes``.
+
+    Args:
+        folder: an existing folder (not searched recursively).
+        suffixes: accepted endings, lower case.
+
+    Returns:
+        The matching files by stem, in name order.
+    """
     return {file_stem(p): p for p in sorted(Path(folder).iterdir())
             if p.is_file() and p.name.lower().endswith(suffixes)}
 
 
 def pair_files(image_dir: str | Path, mask_dir: str | Path) -> list[tuple[str, Path, Path]]:
-    """Match images to masks by file stem.
+    """Match every image to the mask with its file stem.
+
+    A mask without an image is ignored (a folder may hold masks for more images than one split
+    uses).
+
+    Args:
+        image_dir: the folder of images.
+        mask_dir: the folder of masks.
 
     Returns:
         ``[(stem, image_path, mask_path), ...]`` sorted by stem.
 
     Raises:
-        DataError: when a folder is missing or empty, or an image has no mask (or vice versa).
+        DataError: when a folder is missing, there are no images, or an image has no mask.
     """
     image_dir, mask_dir = Path(image_dir), Path(mask_dir)
     for folder in (image_dir, mask_dir):
@@ -46,44 +70,45 @@ def pair_files(image_dir: str | Path, mask_dir: str | Path) -> list[tuple[str, P
                             f"and a masks/ folder.")
     images, masks = list_images(image_dir), list_images(mask_dir)
     if not images:
-        raise DataError(f"The folder {image_dir} holds no images ({', '.join(IMAGE_SUFFIXES)}).")
-    unmatched = sorted(set(images) ^ set(masks))
-    if unmatched:
-        raise DataError(f"{len(unmatched)} file(s) have no partner, e.g. {unmatched[0]!r}; every "
-                        f"image needs a mask with the same file stem.")
+        raise DataError(f"{image_dir} holds no image files; put the .png (or .jpg, .tif, "
+                        f".nii.gz) images there.")
+    missing = sorted(set(images) - set(masks))
+    if missing:
+        raise DataError(f"{len(missing)} image(s) in {image_dir} have no mask in {mask_dir}, e.g. "
+                        f"{missing[0]}; give each mask its image's file name.")
     return [(s, images[s], masks[s]) for s in sorted(images)]
 
 
-def read_image_2d(path: Path) -> np.ndarray:
-    """Read a 2D image (PNG and friends, or a single-slice NIfTI) as an (H, W[, C]) array."""
+def read_image_2d(path: str | Path) -> np.ndarray:
+    """Read a 2D image as one grey value per pixel.
+
+    Colour, palette and bilevel images are converted to 8-bit grey (Pillow's ``convert("L")``,
+    ITU-R 601-2 luma); 8-, 16- and 32-bit grey images keep their stored values; a NIfTI must
+    hold a single slice.
+
+    Args:
+        path: a raster image (``.png``, ``.tif``, ``.jpg``, ``.bmp``) or a ``.nii``/``.nii.gz``.
+
+    Returns:
+        (H, W) array in the file's pixel type (uint8 after a colour conversion).
+
+    Raises:
+        DataError: when the file cannot be read or is not a 2D image.
+    """
+    path = Path(path)
     if path.name.lower().endswith((".nii", ".nii.gz")):
         array, _ = read_volume(path, ndim=None)
         array = np.squeeze(array)
     else:
-        array = skio.imread(path)
-    if array.ndim not in (2, 3):
-        raise DataError(f"{path.name} has shape {array.shape}; a 2D image (H, W) or (H, W, C) is "
+        try:
+            with Image.open(path) as image:
+                if image.mode not in _GREY_MODES:
+                    image = image.convert("L")
+                array = np.asarray(image)
+        except OSError as exc:
+            raise DataError(f"{path} could not be read as an image ({exc}); replace or remove "
+                            f"it.") from None
+    if array.ndim != 2:
+        raise DataError(f"{path.name} has shape {array.shape}; a single 2D image (H, W) is "
                         f"expected.")
     return array
-
-
-def read_folder_pair(image_dir: str | Path, mask_dir: str | Path
-                     ) -> tuple[list[str], list[np.ndarray], list[np.ndarray]]:
-    """Read every matched image/mask pair.
-
-    Returns:
-        ``(stems, images, masks)``: images (H, W[, C]) and integer masks (H, W), same order.
-
-    Raises:
-        DataError: when a mask is not 2D integer-valued or differs in size from its image.
-    """
-    stems, images, masks = [], [], []
-    for stem, ip, mp in pair_files(image_dir, mask_dir):
-        image, mask = read_image_2d(ip), read_image_2d(mp)
-        if mask.ndim != 2 or mask.shape != image.shape[:2]:
-            raise DataError(f"The mask of {stem!r} has shape {mask.shape} but its image has "
-                            f"{image.shape[:2]}; masks must be single-channel and the same size.")
-        stems.append(stem)
-        images.append(image)
-        masks.append(mask.astype(np.int64))
-    return stems, images, masks

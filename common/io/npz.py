@@ -1,18 +1,23 @@
 """MedMNIST-style ``.npz`` reader: ``train_images``, ``train_labels``, ``val_*``, ``test_*``.
 
 Written for the course because the ``medmnist`` package downloads at run time and asserts the
-official sample counts; this reader accepts any sizes and checks only the layout.
+official sample counts; this reader accepts any sizes and checks only the layout. The 2D sets
+store images as (N, H, W) or (N, H, W, C), the 3D sets (e.g. NoduleMNIST3D) as (N, D, H, W).
+
+Example:
+    >>> images, labels = read_medmnist_npz("nodulemnist3d.npz")["train"]
 """
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import DataError
 
-__all__ = ["SPLITS", "read_medmnist_npz", "write_medmnist_npz"]
+__all__ = ["SPLITS", "read_medmnist_npz"]
 
 SPLITS = ("train", "val", "test")
 
@@ -26,7 +31,8 @@ def read_medmnist_npz(path: str | Path, splits: tuple[str, ...] = SPLITS
         splits: the splits that must be present.
 
     Returns:
-        ``{split: (images, labels)}``; images (N, H, W) or (N, H, W, C) uint8, labels (N, K).
+        ``{split: (images, labels)}``; images as stored (uint8 in MedMNIST), (N, H, W),
+        (N, H, W, C) or (N, D, H, W); labels (N, K) (K = 1 for single-label sets).
 
     Raises:
         DataError: when the file or a key is missing, or images and labels differ in count.
@@ -36,9 +42,12 @@ def read_medmnist_npz(path: str | Path, splits: tuple[str, ...] = SPLITS
         raise DataError(f"The archive {path} does not exist; check the path or DLMIA_DATA.")
     try:
         archive = np.load(path, allow_pickle=False)
-    except (OSError, ValueError):
+    except (OSError, ValueError, zipfile.BadZipFile):
         raise DataError(f"{path.name} is not a readable .npz archive; replace it with a complete "
                         f"copy.") from None
+    if not hasattr(archive, "files"):  # a single .npy array, not an archive
+        raise DataError(f"{path.name} holds one array, not a MedMNIST archive; pass the .npz "
+                        f"file with <split>_images and <split>_labels.")
     with archive:
         out = {}
         for split in splits:
@@ -53,14 +62,3 @@ def read_medmnist_npz(path: str | Path, splits: tuple[str, ...] = SPLITS
                                 f"labels; the counts must match.")
             out[split] = (images, labels.reshape(len(labels), -1))
     return out
-
-
-def write_medmnist_npz(path: str | Path, data: dict[str, tuple[np.ndarray, np.ndarray]]) -> Path:
-    """Write ``{split: (images, labels)}`` in the MedMNIST layout (uncompressed ``.npz``)."""
-    arrays = {}
-    for split, (images, labels) in data.items():
-        arrays[f"{split}_images"] = np.asarray(images)
-        arrays[f"{split}_labels"] = np.asarray(labels).reshape(len(labels), -1)
-    path = Path(path)
-    np.savez(path, **arrays)
-    return path

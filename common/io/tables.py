@@ -1,6 +1,7 @@
 """Readers of the tables that come with the course's datasets, each checking its columns.
 
-VinDr-CXR boxes, RSNA pneumonia boxes, the spine ``annotations.xlsx`` and ``patients.csv``.
+VinDr-CXR boxes, RSNA pneumonia boxes, the spine ``annotations.xlsx``, ``patients.csv`` and
+Kaggle's digit-recognizer CSVs.
 Every reader raises one :class:`~common.errors.DataError` sentence naming the missing columns.
 """
 
@@ -8,13 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError
 
 __all__ = ["VINDR_COLUMNS", "RSNA_COLUMNS", "ANNOTATION_COLUMNS", "PATIENT_COLUMNS",
            "require_columns", "read_vindr_boxes", "read_rsna_boxes", "read_annotations_xlsx",
-           "read_patients_csv"]
+           "read_patients_csv", "read_digits_csv"]
 
 VINDR_COLUMNS = ("image_id", "class_name", "class_id", "rad_id", "x_min", "y_min", "x_max", "y_max")
 RSNA_COLUMNS = ("patientId", "x", "y", "width", "height", "Target")
@@ -44,7 +46,7 @@ def _read_csv(path: str | Path, dtype: dict | None = None) -> pd.DataFrame:
                         f"`dlmia data build`.")
     try:
         return pd.read_csv(path, dtype=dtype)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError):  # EmptyDataError is a ValueError
         raise DataError(f"The table {path} cannot be parsed as CSV; save it as comma-separated "
                         f"UTF-8 text.") from None
 
@@ -103,3 +105,32 @@ def read_patients_csv(path: str | Path) -> pd.DataFrame:
         raise DataError(f"{Path(path).name} lists patient {dup} more than once; keep one row per "
                         f"patient so that splits stay disjoint.")
     return table
+
+
+def read_digits_csv(path: str | Path, labelled: bool = True) -> tuple[np.ndarray | None, np.ndarray]:
+    """Read a Kaggle digit-recognizer CSV: ``label, pixel0 .. pixelN`` (``test.csv``: no label).
+
+    Args:
+        path: ``train.csv`` or ``test.csv``.
+        labelled: the file must have a ``label`` column (``train.csv``).
+
+    Returns:
+        ``(labels, pixels)``: (N,) int64 labels (``None`` when not ``labelled``) and (N, P) float32
+        pixel values, P = side x side, row-major.
+
+    Raises:
+        DataError: when the file is missing or unreadable, lacks ``label``, or its pixel columns
+            are not ``pixel0 .. pixel{P-1}`` of a square image.
+    """
+    path = Path(path)
+    table = _read_csv(path)
+    if labelled and "label" not in table.columns:
+        raise DataError(f"{path} has no 'label' column; the first column must be the digit.")
+    cols = [c for c in table.columns if str(c).startswith("pixel")]
+    side = int(round(len(cols) ** 0.5))
+    if not cols or cols != [f"pixel{i}" for i in range(side * side)]:
+        raise DataError(f"{path} does not have the columns pixel0 .. pixel{side * side - 1} of a "
+                        f"square image; use Kaggle's digit-recognizer CSV layout (label, pixel0, "
+                        f"pixel1, ...).")
+    labels = table["label"].to_numpy(np.int64) if labelled else None
+    return labels, table[cols].to_numpy(np.float32)

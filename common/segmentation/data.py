@@ -7,10 +7,11 @@ Layout (the seg2d phantom writes it; many real 2D sets can be arranged the same 
       val/images/<id>.png     val/masks/<id>.png      (optional: split off train when absent)
       test/images/<id>.png    [test/masks/<id>.png]   (masks optional: hidden test split)
 
-Images are read as grey levels and scaled to [0, 1]; a mask pixel is foreground when it is
-non-zero. Any format Pillow reads works (``.png``, ``.jpg``, ``.tif``, ``.bmp``); a mask has the
-image's file stem. Images of different sizes are resized to ``size`` (masks with nearest
-neighbour).
+Files are listed, matched and read by :mod:`common.io.folders`: ``.png``, ``.jpg``, ``.tif``,
+``.bmp`` and single-slice ``.nii``/``.nii.gz``; a mask has the image's file stem. Images are read
+as grey levels and scaled to [0, 1] (8-bit images divided by 255, others min-max scaled per
+image); a mask pixel is foreground when it is non-zero. Images of different sizes are resized to
+``size`` (masks with nearest neighbour).
 """
 
 from __future__ import annotations
@@ -20,22 +21,18 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 from skimage.transform import resize
 from torch.utils.data import DataLoader, Dataset
 
-from ..errors import DataError
-from ..io.folders import list_images
-from ..paths import data_root, require_dir
 from ..answer_keys import read_answer_key
-from ..seed import seeded_generator
+from ..errors import DataError
+from ..io.folders import list_images, pair_files, read_image_2d
 from ..io.rle import rle_decode
+from ..loaders import make_loader
+from ..paths import data_root, require_dir
 
 __all__ = ["SegSplit", "SegData", "load_seg_split", "load_seg_data", "SegDataset",
-           "seg_loader", "test_masks_from_key", "IMAGE_SUFFIXES"]
-
-#: the formats this loader reads (with Pillow).
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+           "seg_loader", "test_masks_from_key"]
 
 
 @dataclass(frozen=True)
@@ -64,18 +61,19 @@ class SegData:
 
 
 def _read(path: Path, size: int | None, is_mask: bool) -> np.ndarray:
-    try:
-        with Image.open(path) as im:
-            array = np.asarray(im.convert("L"))
-    except OSError as exc:
-        raise DataError(f"{path} could not be read as an image ({exc}); replace or remove "
-                        f"it.") from None
+    """One image as (H, W) float32 in [0, 1], or one mask as (H, W) uint8 in {0, 1}."""
+    array = read_image_2d(path)
+    if array.dtype == np.uint8 or is_mask:
+        low, high = 0.0, 255.0
+    else:  # 16-bit, 32-bit or float grey levels (e.g. NIfTI): min-max scaled per image
+        low, high = float(array.min()), float(array.max())
+        array = array.astype(np.float64)
     if size is not None and array.shape != (size, size):
         array = resize(array, (size, size), order=0 if is_mask else 1, preserve_range=True,
                        anti_aliasing=not is_mask)
     if is_mask:
         return (array > 0).astype(np.uint8)
-    return (array.astype(np.float32) / 255.0).astype(np.float32)
+    return ((array.astype(np.float32) - low) / max(high - low, 1e-12)).astype(np.float32)
 
 
 def load_seg_split(folder: Path, size: int | None = None, require_masks: bool = True) -> SegSplit:
@@ -90,27 +88,27 @@ def load_seg_split(folder: Path, size: int | None = None, require_masks: bool = 
         DataError: missing folders, no images, an image without a mask, mixed sizes.
     """
     folder = Path(folder)
-    images = list_images(require_dir(folder / "images", f"the images of {folder.name}"), IMAGE_SUFFIXES)
-    if not images:
-        raise DataError(f"{folder / 'images'} holds no image files; put the .png (or .jpg, .tif) "
-                        f"images there.")
+    image_dir = require_dir(folder / "images", f"the images of {folder.name}")
     mask_dir = folder / "masks"
-    masks = None
     if mask_dir.is_dir():
-        masks = list_images(mask_dir, IMAGE_SUFFIXES)
-        missing = sorted(set(images) - set(masks))
-        if missing:
-            raise DataError(f"{len(missing)} image(s) in {folder / 'images'} have no mask in "
-                            f"{mask_dir}, e.g. {missing[0]}; give each mask its image's file name.")
+        pairs = pair_files(image_dir, mask_dir)
     elif require_masks:
         raise DataError(f"{mask_dir} does not exist; the {folder.name} split needs a masks/ folder "
                         f"next to images/.")
-    ids = sorted(images)
-    arrays = [_read(images[i], size, False) for i in ids]
+    else:
+        images = list_images(image_dir)
+        if not images:
+            raise DataError(f"{image_dir} holds no image files; put the .png (or .jpg, .tif, "
+                            f".nii.gz) images there.")
+        pairs = [(stem, images[stem], None) for stem in sorted(images)]
+    ids = [stem for stem, _, _ in pairs]
+    arrays = [_read(image, size, False) for _, image, _ in pairs]
     if len({a.shape for a in arrays}) > 1:
-        raise DataError(f"The images in {folder / 'images'} have different sizes; pass size=... "
-                        f"to resize them to one size.")
-    mask_arrays = None if masks is None else np.stack([_read(masks[i], size, True) for i in ids])
+        raise DataError(f"The images in {image_dir} have different sizes; pass size=... to resize "
+                        f"them to one size.")
+    mask_arrays = None
+    if mask_dir.is_dir():
+        mask_arrays = np.stack([_read(mask, size, True) for _, _, mask in pairs])
     return SegSplit(ids, np.stack(arrays), mask_arrays)
 
 
@@ -188,6 +186,18 @@ class SegDataset(Dataset):
 
 def seg_loader(images: np.ndarray, masks: np.ndarray | None = None, batch_size: int = 16,
                shuffle: bool = False, augment: bool = False, seed: int = 0) -> DataLoader:
-    """A seeded ``DataLoader`` over :class:`SegDataset` (single process: reproducible on CPU)."""
-    return DataLoader(SegDataset(images, masks, augment=augment, seed=seed), batch_size=batch_size,
-                      shuffle=shuffle, generator=seeded_generator(seed) if shuffle else None)
+    """A seeded ``DataLoader`` over :class:`SegDataset`, built by :func:`common.loaders.make_loader`.
+
+    Args:
+        images: (N, H, W) float array in [0, 1].
+        masks: (N, H, W) {0, 1} array, or ``None`` (all-zero targets, for prediction).
+        batch_size: images per batch.
+        shuffle: reshuffle every epoch, in an order fixed by ``seed``.
+        augment: random flips and 90° rotations (see :class:`SegDataset`).
+        seed: seed of the shuffling and of the augmentation.
+
+    Returns:
+        A loader of ``(image (B, 1, H, W) float32, mask (B, 1, H, W) int64)`` batches.
+    """
+    return make_loader(SegDataset(images, masks, augment=augment, seed=seed),
+                       batch_size=batch_size, shuffle=shuffle, seed=seed)

@@ -1,4 +1,5 @@
-"""DICOM reader: modality LUT, window, MONOCHROME1, series order, real bundled files, bad files."""
+"""DICOM readers: modality LUT, window, MONOCHROME1, series order, headers, file lists, real
+bundled files, bad files."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from pydicom.data import get_testdata_file
 
 from common.errors import DataError
-from common.io import read_dicom, read_dicom_series
+from common.io import list_dicom_files, read_dicom, read_dicom_header, read_dicom_series
 
 from .conftest import write_dicom
 
@@ -105,3 +106,33 @@ def test_not_a_dicom(tmp_path):
 def test_missing_series_folder(tmp_path):
     with pytest.raises(DataError, match="does not exist"):
         read_dicom_series(tmp_path / "none")
+
+
+def test_header_without_pixels(tmp_path, pixels):
+    path = write_dicom(tmp_path / "h.dcm", pixels, slope=2.0)
+    header = read_dicom_header(path)
+    assert "PixelData" not in header
+    assert (header.Rows, header.Columns, header.PatientID) == (6, 5, "P1")
+    with pytest.raises(DataError, match="not a readable DICOM"):
+        (tmp_path / "bad.dcm").write_text("hello")
+        read_dicom_header(tmp_path / "bad.dcm")
+
+
+def test_list_dicom_files(tmp_path, pixels):
+    for name in ("b.dicom", "a.DCM", "c", ".hidden.dcm", "notes.txt"):
+        write_dicom(tmp_path / name, pixels)
+    assert [p.name for p in list_dicom_files(tmp_path)] == ["a.DCM", "b.dicom"]
+    assert [p.name for p in list_dicom_files(tmp_path, (".dcm", ""))] == ["a.DCM", "c"]
+    assert list_dicom_files(tmp_path / "none") == []
+
+
+def test_series_with_extensionless_files_and_slope(tmp_path):
+    folder = tmp_path / "series"
+    folder.mkdir()
+    for k in range(3):
+        write_dicom(folder / f"IM{k:04d}", np.full((4, 3), 1000 + k, dtype=np.uint16),
+                    slope=1.0, intercept=-1024.0, position=(0.0, 0.0, -3.0 * k))
+    volume, meta = read_dicom_series(folder)
+    # positions decrease with k: sorted along the normal the last file comes first
+    np.testing.assert_allclose(volume[:, 0, 0], [-22.0, -23.0, -24.0])
+    assert meta["spacing"][0] == pytest.approx(3.0) and meta["origin"] == (0.0, 0.0, -6.0)

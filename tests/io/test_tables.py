@@ -1,4 +1,5 @@
-"""Table readers: VinDr, RSNA, annotations.xlsx, patients.csv; missing columns and files."""
+"""Table readers: VinDr, RSNA, annotations.xlsx, patients.csv, digit CSVs; missing columns and
+files."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import pandas as pd
 import pytest
 
 from common.errors import DataError
-from common.io import (read_annotations_xlsx, read_patients_csv, read_rsna_boxes,
-                       read_vindr_boxes)
+from common.io import (read_annotations_xlsx, read_digits_csv, read_patients_csv,
+                       read_rsna_boxes, read_vindr_boxes)
 
 
 def _vindr() -> pd.DataFrame:
@@ -80,3 +81,19 @@ def test_missing_table(tmp_path):
         read_patients_csv(tmp_path / "patients.csv")
     with pytest.raises(DataError, match="does not exist"):
         read_annotations_xlsx(tmp_path / "annotations.xlsx")
+
+
+def test_digits_csv(tmp_path):
+    pixels = {f"pixel{i}": [i, 10 + i] for i in range(4)}
+    pd.DataFrame({"label": [3, 7], **pixels}).to_csv(tmp_path / "train.csv", index=False)
+    labels, images = read_digits_csv(tmp_path / "train.csv")
+    assert labels.tolist() == [3, 7] and labels.dtype == np.int64
+    assert images.dtype == np.float32 and images.tolist() == [[0, 1, 2, 3], [10, 11, 12, 13]]
+    pd.DataFrame(pixels).to_csv(tmp_path / "test.csv", index=False)
+    assert read_digits_csv(tmp_path / "test.csv", labelled=False)[0] is None
+    with pytest.raises(DataError, match="no 'label' column"):
+        read_digits_csv(tmp_path / "test.csv")
+    pd.DataFrame({"label": [1], "pixel0": [0], "pixel1": [0]}).to_csv(tmp_path / "odd.csv",
+                                                                      index=False)
+    with pytest.raises(DataError, match="square image"):
+        read_digits_csv(tmp_path / "odd.csv")

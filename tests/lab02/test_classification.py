@@ -1,19 +1,101 @@
-"""common.classification: loaders, augmentation, backbones, scores, late fusion."""
+"""common.classification: volume sources, loaders, augmentation, backbones, scores, late fusion."""
 
 from __future__ import annotations
 
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
+from pydicom.dataset import FileDataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 from sklearn.metrics import roc_auc_score
 
 from common.classification import (AugmentedDataset, fit_late_fusion_weights, late_fusion_scores,
-                                   make_loader, positive_scores, resize_slices, resnet50_trunk,
+                                   load_ct_volumes, load_medmnist_volumes, make_loader,
+                                   positive_scores, resize_slices, resnet50_trunk,
                                    roc_auc_from_logits, slice_augmentation, swin_trunk,
                                    vgg16_features)
+from common.classification.data import HU_WINDOW
 from common.errors import DataError, ShapeError
+from common.phantoms.nifti import write_nifti_gz
+
+CT_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
+
+
+def _write_series(folder, hu, spacing=(3.0, 0.8, 0.8)):
+    """Write a (D, H, W) HU volume as one CT slice per file, file names in reverse order."""
+    folder.mkdir(parents=True)
+    for k, plane in enumerate(hu):
+        path = folder / f"{len(hu) - k:03d}.dcm"
+        meta = FileMetaDataset()
+        meta.MediaStorageSOPClassUID = CT_STORAGE
+        meta.MediaStorageSOPInstanceUID = generate_uid(entropy_srcs=[str(path)])
+        meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
+        ds.SOPClassUID, ds.SOPInstanceUID = CT_STORAGE, meta.MediaStorageSOPInstanceUID
+        ds.Modality, ds.PatientID = "CT", folder.name
+        ds.Rows, ds.Columns = plane.shape
+        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+        ds.RescaleSlope, ds.RescaleIntercept = 1, -1024
+        ds.PixelSpacing = list(spacing[1:])
+        ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+        ds.ImagePositionPatient = [0.0, 0.0, spacing[0] * k]
+        ds.PixelData = (plane + 1024).astype(np.uint16).tobytes()
+        ds.save_as(path, enforce_file_format=True)
+
+
+def test_ct_volumes_from_nifti_and_dicom_series(tmp_path, rng):
+    hu = rng.integers(-400, 400, size=(2, 4, 5, 6)).astype(np.int16)  # two patients (D, H, W)
+    (tmp_path / "volumes").mkdir()
+    write_nifti_gz(hu[0], tmp_path / "volumes" / "P0.nii.gz", spacing=(0.8, 0.8, 3.0))
+    _write_series(tmp_path / "volumes" / "P1", hu[1])
+    pd.DataFrame({"patient_id": ["P0", "P1"], "age": [50, 60], "sex": ["F", "M"],
+                  "label": [0, ""], "split": ["train", "test"]}).to_csv(
+        tmp_path / "patients.csv", index=False)
+    data = load_ct_volumes(tmp_path)
+    low, high = HU_WINDOW
+    expected = np.clip((hu.astype(np.float32) - low) / (high - low), 0, 1)
+    assert data.volumes.shape == (2, 4, 5, 6) and data.volumes.dtype == np.float32
+    np.testing.assert_array_equal(data.volumes, expected)  # same (D, H, W) order from both
+    assert data.patients["label"].tolist() == [0, -1] and data.has_metadata
+    with pytest.raises(DataError, match="volume of patient P1 .* is missing"):
+        (tmp_path / "volumes" / "P1").rename(tmp_path / "elsewhere")
+        load_ct_volumes(tmp_path)
+
+
+def _medmnist(path, rng, label_columns=1, shape=(6, 6, 6)):
+    arrays = {}
+    for split, n in (("train", 4), ("val", 2), ("test", 3)):
+        arrays[f"{split}_images"] = rng.integers(0, 256, size=(n, *shape), dtype=np.uint8)
+        arrays[f"{split}_labels"] = rng.integers(0, 2, size=(n, label_columns))
+    np.savez(path, **arrays)
+    return arrays
+
+
+def test_medmnist_volumes(tmp_path, rng):
+    arrays = _medmnist(tmp_path / "nodulemnist3d.npz", rng)
+    data = load_medmnist_volumes(tmp_path / "nodulemnist3d.npz")
+    assert list(data.patients.columns) == ["patient_id", "age", "sex", "label", "split"]
+    assert data.patients["split"].tolist() == ["train"] * 4 + ["val"] * 2 + ["test"] * 3
+    assert data.patients["patient_id"].iloc[4] == "val_00000"
+    assert data.patients["age"].isna().all() and data.patients["sex"].isna().all()
+    assert not data.has_metadata
+    rows, volumes = data.split("test")
+    np.testing.assert_array_equal(rows["label"], arrays["test_labels"][:, 0])
+    np.testing.assert_allclose(volumes, arrays["test_images"] / 255.0, rtol=1e-6)
+    assert volumes.dtype == np.float32 and volumes.shape == (3, 6, 6, 6)
+
+
+def test_medmnist_volumes_refuses_2d_and_multilabel(tmp_path, rng):
+    _medmnist(tmp_path / "flat.npz", rng, shape=(6, 6))
+    with pytest.raises(DataError, match="\\(N, D, H, W\\) uint8"):
+        load_medmnist_volumes(tmp_path / "flat.npz")
+    _medmnist(tmp_path / "multi.npz", rng, label_columns=3)
+    with pytest.raises(DataError, match="3 labels per image"):
+        load_medmnist_volumes(tmp_path / "multi.npz")
 
 
 def test_resize_slices_shape_and_error():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import nibabel as nib
 import numpy as np
 import pytest
 import torch
@@ -59,6 +60,26 @@ def test_missing_things_are_explained(tmp_path, rng):
         load_seg_split(tmp_path / "toy" / "train")
     with pytest.raises(DataError, match="masks/ folder"):
         load_seg_split(tmp_path / "toy" / "test")
+
+
+def test_nifti_and_16_bit_images_are_scaled_to_unit_range(tmp_path, rng):
+    split = tmp_path / "train"
+    for folder in ("images", "masks"):
+        (split / folder).mkdir(parents=True)
+    ct = rng.normal(40.0, 300.0, size=(8, 8)).astype(np.float32)  # e.g. HU, one slice
+    nib.save(nib.Nifti1Image(ct.T[:, :, None], np.eye(4)), split / "images" / "a.nii.gz")
+    nib.save(nib.Nifti1Image((ct > 0).T[:, :, None].astype(np.uint8), np.eye(4)),
+             split / "masks" / "a.nii.gz")
+    deep = rng.integers(0, 4096, size=(8, 8)).astype(np.uint16)  # 12-bit in a 16-bit PNG
+    Image.fromarray(deep).save(split / "images" / "b.png")
+    _write(split / "masks", "b.png", (deep > 2048) * 255)
+    data = load_seg_split(split)
+    assert data.ids == ["a", "b"]
+    np.testing.assert_allclose(data.images[0], (ct - ct.min()) / (ct.max() - ct.min()), atol=1e-6)
+    np.testing.assert_allclose(data.images[1], (deep - deep.min()) / float(deep.max() - deep.min()),
+                               atol=1e-6)
+    np.testing.assert_array_equal(data.masks[0], (ct > 0).astype(np.uint8))
+    np.testing.assert_array_equal(data.masks[1], (deep > 2048).astype(np.uint8))
 
 
 def test_dataset_and_loader_shapes(rng):
