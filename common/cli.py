@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from .env import DATA_ENV
 from .errors import CourseError
 
 __all__ = ["main", "build_parser"]
@@ -32,19 +33,18 @@ def _data_build(args) -> int:
 
 def _data_list(args) -> int:
     from .paths import data_root
-    from .phantoms.registry import PHANTOM_NAMES, available_phantoms
+    from .phantoms.registry import PHANTOM_NAMES
 
-    have = set(available_phantoms())
     root = Path(args.root or data_root())
     for name, labs in PHANTOM_NAMES.items():
-        state = "built" if (root / name).is_dir() else ("available" if name in have else "missing")
+        state = "built" if (root / name).is_dir() else "available"
         print(f"{name:12s} {labs:14s} {state}")
     print(f"data root: {root}")
     return 0
 
 
 def _run(args) -> int:
-    from .grading.release import lab_ids
+    from .labs import lab_ids
     from .runner import run_lab
 
     labs = lab_ids() if args.all else args.labs
@@ -54,7 +54,7 @@ def _run(args) -> int:
     for lab in labs:
         print(f"running {lab}{' (smoke)' if args.smoke else ''} ...", flush=True)
         try:
-            m = run_lab(lab, smoke=args.smoke)
+            m = run_lab(lab, smoke=args.smoke, out=args.out / lab if args.out else None)
         except CourseError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed.append(lab)
@@ -85,7 +85,8 @@ def _grade_release(args) -> int:
 
 def _grade_check(args) -> int:
     from .grading.course_check import check_lab
-    from .grading.release import lab_ids, release_differences
+    from .grading.release import release_differences
+    from .labs import lab_ids
 
     labs = args.labs or lab_ids()
     problems = []
@@ -155,21 +156,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     data = sub.add_parser("data", help="build or list the course's datasets")
     dsub = data.add_subparsers(dest="data_command", required=True)
-    b = dsub.add_parser("build", help="build phantoms into $DLMIA_DATA (default datasets/)")
+    b = dsub.add_parser("build", help=f"build phantoms into ${DATA_ENV} (default datasets/)")
     b.add_argument("names", nargs="*", help="datasets to build (ct_volumes, seg2d, cxr, ...)")
     b.add_argument("--all", action="store_true", help="build every dataset")
     b.add_argument("--force", action="store_true", help="rebuild even if up to date")
     b.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
-    b.add_argument("--root", type=Path, default=None, help="data root (default $DLMIA_DATA)")
+    b.add_argument("--root", type=Path, default=None, help=f"data root (default ${DATA_ENV})")
     b.set_defaults(func=_data_build)
     ls = dsub.add_parser("list", help="list datasets and whether they are built")
-    ls.add_argument("--root", type=Path, default=None, help="data root (default $DLMIA_DATA)")
+    ls.add_argument("--root", type=Path, default=None, help=f"data root (default ${DATA_ENV})")
     ls.set_defaults(func=_data_list)
 
     r = sub.add_parser("run", help="run labs' reference solutions headless into runs/LAB/")
     r.add_argument("labs", nargs="*", help="lab ids, e.g. lab01_digits_mlp")
     r.add_argument("--all", action="store_true", help="run every lab")
     r.add_argument("--smoke", action="store_true", help="seconds-long smoke configuration")
+    r.add_argument("--out", type=Path, default=None,
+                   help="write OUT/LAB/ instead of runs/LAB/ (the results table reads runs/)")
     r.set_defaults(func=_run)
 
     res = sub.add_parser("results", help="print the results table from runs/*/metrics.json")

@@ -6,9 +6,9 @@ import os
 
 import torch
 
-__all__ = ["get_device", "DEVICE_ENV"]
+from .env import DEVICE_ENV
 
-DEVICE_ENV = "DLMIA_DEVICE"
+__all__ = ["get_device"]
 
 
 def get_device(prefer: str | None = None) -> torch.device:

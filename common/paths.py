@@ -5,14 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .env import DATA_ENV, RUN_DIR_ENV
 from .errors import DataError
 
 __all__ = ["repo_root", "data_root", "runs_root", "run_dir", "answer_keys_dir", "require_dir"]
-
-#: Environment variable that points the course at a data folder (phantoms or a real download).
-DATA_ENV = "DLMIA_DATA"
-#: Environment variable that ``dlmia run`` sets so a notebook writes its outputs there.
-RUN_DIR_ENV = "DLMIA_RUN_DIR"
 
 
 def repo_root() -> Path:

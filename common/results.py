@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from .grading.release import lab_ids
+from .labs import lab_ids
 from .paths import repo_root, runs_root
 
 __all__ = ["results_table", "update_readme", "START", "END"]

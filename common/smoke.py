@@ -9,16 +9,17 @@ from __future__ import annotations
 import os
 from typing import TypeVar
 
-__all__ = ["is_smoke", "smoke", "SMOKE_ENV"]
+from .env import NBGRADER_EXECUTION_ENV, SMOKE_ENV
 
-SMOKE_ENV = "DLMIA_SMOKE"
+__all__ = ["is_smoke", "smoke"]
+
 T = TypeVar("T")
 
 
 def is_smoke() -> bool:
     """True when the smoke configuration is requested (env var or nbgrader autograde)."""
     flag = os.environ.get(SMOKE_ENV, "").strip().lower() not in ("", "0", "false", "no")
-    grading = os.environ.get("NBGRADER_EXECUTION", "") in ("autograde", "validate")
+    grading = os.environ.get(NBGRADER_EXECUTION_ENV, "") in ("autograde", "validate")
     return flag or grading
 
 

@@ -13,6 +13,8 @@ if _workers > 1 and "OMP_NUM_THREADS" not in os.environ:
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from common.env import RUN_DIR_ENV  # noqa: E402
+
 
 @pytest.fixture
 def rng():
@@ -22,5 +24,5 @@ def rng():
 @pytest.fixture
 def run_dir_tmp(tmp_path, monkeypatch):
     """Send ``common.report`` outputs to a temporary folder."""
-    monkeypatch.setenv("DLMIA_RUN_DIR", str(tmp_path / "run"))
+    monkeypatch.setenv(RUN_DIR_ENV, str(tmp_path / "run"))
     return tmp_path / "run"

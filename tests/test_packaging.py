@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from common.grading.notebook import is_clean, read_notebook
-from common.grading.release import lab_ids
+from common.labs import LABS, lab_ids
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,6 +52,13 @@ def test_notebooks_are_committed_clean():
             path = ROOT / folder / lab / f"{lab}.ipynb"
             assert path.exists(), f"{path} is missing"
             assert is_clean(read_notebook(path)) == [], path
+
+
+def test_every_lab_folder_is_catalogued():
+    """A lab whose folder is missing from common.labs.LABS would be skipped silently."""
+    folders = sorted(p.name for p in (ROOT / "solutions").glob("lab*") if p.is_dir())
+    assert folders == lab_ids()
+    assert set(folders) <= set(LABS)
 
 
 def test_assignment_folders_hold_only_notebooks():

@@ -28,7 +28,8 @@ from ..errors import CourseError
 from .nbgrader_cli import nbgrader, nbgrader_env
 
 __all__ = ["AutogradeResult", "autograde_student", "autograde_all", "export_grades",
-           "edited_locked_cells"]
+           "edited_locked_cells", "threads_per_job"]
+
 
 def edited_locked_cells(release_path: Path, submitted_path: Path) -> list[str]:
     """grade_ids of locked cells whose source differs between the release and a submission.

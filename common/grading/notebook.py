@@ -6,16 +6,17 @@ points unless it shows an error or writes to stderr.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import ContextManager, Mapping
 
 import nbformat
 from nbformat import NotebookNode
+
+from ..env import NBGRADER_EXECUTION_ENV, PROGRESS_ENV, SMOKE_ENV, environment
+from ..errors import CourseError
 
 __all__ = ["read_notebook", "write_clean", "is_clean", "strip_outputs", "test_cells",
            "manual_cells", "solution_cells", "execute", "scores", "blank_with_hidden_tests",
@@ -93,36 +94,75 @@ def write_clean(nb: NotebookNode, path: Path | str) -> None:
     nbformat.write(strip_outputs(nb), str(path))
 
 
-@contextlib.contextmanager
-def smoke_env(extra: dict | None = None) -> Iterator[None]:
-    """Grade-like environment (smoke run, as under ``nbgrader autograde``) for kernels started
-    inside the block."""
-    values = {"DLMIA_SMOKE": "1", "DLMIA_PROGRESS": "0", "NBGRADER_EXECUTION": "autograde"}
-    values.update(extra or {})
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+def smoke_env(extra: Mapping[str, str | None] | None = None) -> ContextManager[None]:
+    """Grade-like environment for kernels started inside the block: the smoke run, no progress
+    bars, and ``NBGRADER_EXECUTION=autograde`` as under ``nbgrader autograde``.
+
+    Args:
+        extra: more variables to set (``None`` unsets one), e.g. ``{RUN_DIR_ENV: "/tmp/out"}``.
+
+    Returns:
+        A context manager (:func:`common.env.environment`) that restores the variables on exit.
+    """
+    return environment({SMOKE_ENV: "1", PROGRESS_ENV: "0", NBGRADER_EXECUTION_ENV: "autograde",
+                        **(extra or {})})
 
 
-def execute(nb: NotebookNode, cwd: Path | str, timeout: int = 300,
-            allow_errors: bool = True) -> NotebookNode:
+def _cell_label(nb: NotebookNode, index: int) -> str:
+    gid = _meta(nb.cells[index]).get("grade_id")
+    return f"cell {index}" + (f" ({gid})" if gid else "")
+
+
+def execute(nb: NotebookNode, cwd: Path | str, timeout: int = 300, allow_errors: bool = True,
+            save_to: Path | str | None = None) -> NotebookNode:
     """Execute a copy of ``nb`` in ``cwd`` with nbclient and return it.
 
-    The kernel inherits this process's environment (see :func:`smoke_env`).
+    The kernel (``python3``) inherits this process's environment (see :func:`smoke_env`).
+
+    Args:
+        nb: the notebook; it is not modified.
+        cwd: the kernel's working folder.
+        timeout: seconds each cell may run.
+        allow_errors: keep going after a failing cell (grading); when False the first failing
+            cell stops the run with a :class:`CourseError`.
+        save_to: where to write the executed notebook, outputs included, also after a failure.
+
+    Returns:
+        The executed copy.
+
+    Raises:
+        CourseError: when a cell runs past ``timeout``, the kernel dies, or (``allow_errors``
+            False) a cell raises; the message names the cell and the error.
     """
     from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     nb = copy.deepcopy(nb)
+    current = {"index": 0}
+
+    def started(cell, cell_index, **_) -> None:
+        current["index"] = cell_index
+
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
-                            resources={"metadata": {"path": str(cwd)}})
-    client.execute()
+                            resources={"metadata": {"path": str(cwd)}}, on_cell_start=started)
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+        if save_to is not None:
+            nbformat.write(nb, str(save_to))
+        if isinstance(exc, CellTimeoutError):
+            error = f"a cell timeout ({timeout} s)"
+        elif isinstance(exc, DeadKernelError):
+            error = "a dead kernel (out of memory?)"
+        else:
+            error = (f"{exc.ename}: {exc.evalue}".strip().splitlines() or ["an error"])[0][:200]
+        name = Path(save_to).name if save_to is not None else "The notebook"
+        look = (f"open {save_to} to see the failing cell" if save_to is not None
+                else "run it in Jupyter to see the traceback")
+        raise CourseError(f"{name} stopped at {_cell_label(nb, current['index'])} with {error}; "
+                          f"{look}.") from None
+    if save_to is not None:
+        nbformat.write(nb, str(save_to))
     return nb
 
 

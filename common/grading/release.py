@@ -8,16 +8,11 @@ import tempfile
 from pathlib import Path
 
 from ..errors import CourseError
+from ..labs import lab_ids
 from ..paths import repo_root
 from .nbgrader_cli import nbgrader
 
-__all__ = ["lab_ids", "generate_release", "update_release", "release_differences"]
-
-
-def lab_ids(root: Path | None = None) -> list[str]:
-    """Assignment ids: the folders of ``solutions/`` that hold their notebook."""
-    src = Path(root or repo_root()) / "solutions"
-    return sorted(p.name for p in src.glob("lab*") if (p / f"{p.name}.ipynb").is_file())
+__all__ = ["generate_release", "update_release", "release_differences"]
 
 
 def _check_labs(labs: list[str] | None, root: Path) -> list[str]:

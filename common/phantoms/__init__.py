@@ -9,11 +9,13 @@ Each phantom module ``common.phantoms.<name>`` exposes::
 
 ``build`` writes the dataset into ``out_dir`` (an empty folder) and nothing anywhere else, except
 answer keys of hidden test splits, which it writes with :func:`common.answer_keys.write_answer_key`.
-The builder in :mod:`common.phantoms.build` adds idempotency, checksums and a manifest.
+A new generator is listed in :data:`common.phantoms.registry.PHANTOMS`, and the labs that read
+it name it in :data:`common.labs.LABS`. The builder in :mod:`common.phantoms.build` adds
+idempotency, checksums and a manifest.
 """
 
 from __future__ import annotations
 
-from .registry import PHANTOM_NAMES, get_phantom, available_phantoms
+from .registry import PHANTOM_NAMES, PHANTOMS, available_phantoms, get_phantom
 
-__all__ = ["PHANTOM_NAMES", "get_phantom", "available_phantoms"]
+__all__ = ["PHANTOMS", "PHANTOM_NAMES", "get_phantom", "available_phantoms"]

@@ -17,12 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
 from filelock import FileLock, Timeout
 
 from ..errors import DataError
 from ..paths import data_root
-from .registry import PHANTOM_NAMES, get_phantom
+from .registry import PHANTOMS, get_phantom
 
 __all__ = ["build_phantom", "build_all", "sha256_of", "manifest_path"]
 
@@ -69,7 +68,7 @@ def build_phantom(name: str, root: Path | None = None, force: bool = False, seed
     """Build one phantom into ``<root>/<name>`` unless an identical build is already there.
 
     Args:
-        name: a key of :data:`PHANTOM_NAMES`.
+        name: a key of :data:`common.phantoms.registry.PHANTOMS`.
         root: the data root (default :func:`common.paths.data_root`).
         force: rebuild even when the manifest says the build is current.
         seed: generator seed; the same seed gives byte-identical files.
@@ -126,6 +125,19 @@ def _build_locked(module, name: str, root: Path, force: bool, seed: int, verbose
 
 def build_all(root: Path | None = None, force: bool = False, seed: int = 0,
               names: list[str] | None = None) -> dict:
-    """Build every phantom (or ``names``) and return ``{name: manifest entry}``."""
-    names = list(PHANTOM_NAMES) if names is None else names
+    """Build every phantom, or those named, with :func:`build_phantom`.
+
+    Args:
+        root: the data root (default :func:`common.paths.data_root`).
+        force: rebuild even when a build is current.
+        seed: generator seed.
+        names: phantoms to build, in that order (default: all, in build order).
+
+    Returns:
+        ``{name: manifest entry}``.
+
+    Raises:
+        DataError: when a name is unknown or another builder holds the lock too long.
+    """
+    names = list(PHANTOMS) if names is None else names
     return {n: build_phantom(n, root=root, force=force, seed=seed) for n in names}

@@ -1,53 +1,50 @@
-"""Names of the course's phantoms and lazy access to their generator modules."""
+"""The course's phantoms: each name with its generator module and the labs that read it."""
 
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
 
 from ..errors import DataError
+from ..labs import labs_using
+from . import ct_volumes, cxr, knee_ct, seg2d, spine_mr
 
-__all__ = ["PHANTOM_NAMES", "get_phantom", "available_phantoms"]
+__all__ = ["PHANTOMS", "PHANTOM_NAMES", "get_phantom", "available_phantoms"]
 
-#: Every phantom the course knows, in build order, with the labs that use it.
+#: Every phantom generator of the course, in build order.
+PHANTOMS: dict[str, ModuleType] = {
+    "ct_volumes": ct_volumes,
+    "seg2d": seg2d,
+    "cxr": cxr,
+    "spine_mr": spine_mr,
+    "knee_ct": knee_ct,
+}
+
+#: Every phantom, in build order, with the labs that read it (``"lab02, lab03"``), from the
+#: catalogue :data:`common.labs.LABS`.
 PHANTOM_NAMES: dict[str, str] = {
-    "ct_volumes": "lab02, lab03",
-    "seg2d": "lab04",
-    "cxr": "lab05",
-    "spine_mr": "lab06",
-    "knee_ct": "lab07",
+    name: ", ".join(lab.split("_")[0] for lab in labs_using(name)) for name in PHANTOMS
 }
 
 
 def get_phantom(name: str) -> ModuleType:
-    """Import and return the generator module of phantom ``name``.
+    """The generator module of phantom ``name``.
+
+    Args:
+        name: a key of :data:`PHANTOMS` (``"seg2d"``).
+
+    Returns:
+        The module, with ``NAME``, ``DESCRIPTION``, ``VERSION`` and ``build(out_dir, seed)``.
 
     Raises:
-        DataError: when the name is unknown or its generator is not part of this checkout.
+        DataError: when the name is unknown.
     """
-    if name not in PHANTOM_NAMES:
+    if name not in PHANTOMS:
         raise DataError(
-            f"There is no phantom called {name!r}; choose one of {', '.join(PHANTOM_NAMES)}."
+            f"There is no phantom called {name!r}; choose one of {', '.join(PHANTOMS)}."
         )
-    try:
-        return importlib.import_module(f"{__package__}.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"{__package__}.{name}":
-            raise DataError(
-                f"The {name} phantom generator is not part of this version of the course; "
-                f"update the repository."
-            ) from None
-        raise
+    return PHANTOMS[name]
 
 
 def available_phantoms() -> list[str]:
-    """Names of the phantoms whose generator modules exist in this checkout."""
-    found = []
-    for name in PHANTOM_NAMES:
-        try:
-            importlib.util.find_spec(f"{__package__}.{name}")
-        except ModuleNotFoundError:
-            continue
-        if importlib.util.find_spec(f"{__package__}.{name}") is not None:
-            found.append(name)
-    return found
+    """Names of every phantom the course can build, in build order."""
+    return list(PHANTOMS)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..digits import digits_answer_key
-from .registry import SubmissionSpec
+from .spec import SubmissionSpec
 from .schema import Column, Schema
 
 __all__ = ["SUBMISSIONS", "SCHEMA"]

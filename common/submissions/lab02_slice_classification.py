@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..answer_keys import read_answer_key
 from ..metrics import roc_auc
-from .registry import SubmissionSpec
+from .spec import SubmissionSpec
 from .schema import Column, Schema
 
 __all__ = ["SUBMISSIONS", "SCHEMA", "load_key", "score_auc"]

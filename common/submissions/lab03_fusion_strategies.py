@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from .lab02_slice_classification import SCHEMA, load_key, score_auc
-from .registry import SubmissionSpec
+from .spec import SubmissionSpec
 
 __all__ = ["SUBMISSIONS", "SCHEMA", "FILENAMES"]
 

@@ -13,8 +13,7 @@ import pandas as pd
 
 from ..answer_keys import answer_key_meta, read_answer_key
 from ..io.rle import rle_decode, rle_problem
-from ..segmentation.metrics import dice_scores
-from .registry import SubmissionSpec
+from .spec import SubmissionSpec
 from .schema import Column, Schema
 
 __all__ = ["SUBMISSIONS", "SCHEMA", "image_shape", "mean_dice_score", "load_key"]
@@ -54,6 +53,8 @@ def load_key() -> pd.DataFrame:
 def mean_dice_score(submission: pd.DataFrame, key: pd.DataFrame) -> float:
     """Mean Dice of the submitted masks against the key, over the key's images (MONAI's Dice,
     through :func:`common.segmentation.segmentation_scores`)."""
+    from ..segmentation.metrics import dice_scores   # the segmentation package loads MONAI: late
+
     shape = image_shape()
     sub = dict(zip(submission["ImageId"].astype(str).str.strip(),
                    submission["EncodedPixels"].astype(str)))

@@ -11,11 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..detection.data import boxes_by_image
-from ..detection.evaluate import detection_metrics
-from ..detection.submission import parse_prediction_string
 from ..answer_keys import answer_key_meta, read_answer_key
-from .registry import SubmissionSpec
+from .spec import SubmissionSpec
 from .schema import Column, Schema
 
 __all__ = ["SUBMISSIONS", "SCHEMA", "load_key", "map50_score"]
@@ -30,6 +27,8 @@ def class_ids() -> set[int]:
 
 
 def _check_row(row: dict) -> str | None:
+    from ..detection.submission import parse_prediction_string   # detection loads torchvision: late
+
     image_id = row.get("image_id", "?")
     try:
         classes, scores, boxes = parse_prediction_string(row.get("PredictionString", ""))
@@ -64,6 +63,10 @@ def load_key() -> pd.DataFrame:
 
 def map50_score(submission: pd.DataFrame, key: pd.DataFrame) -> float:
     """mAP@0.5 of the submitted detections against the key's boxes."""
+    from ..detection.data import boxes_by_image
+    from ..detection.evaluate import detection_metrics
+    from ..detection.submission import parse_prediction_string
+
     ids = list(dict.fromkeys(key["image_id"].astype(str)))
     targets = boxes_by_image(key, ids, {c: c for c in class_ids()})
     sub = dict(zip(submission["image_id"].astype(str).str.strip(),

@@ -24,9 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..env import LAB07_REFERENCE_ENV
 from ..errors import SubmissionError
 from ..paths import runs_root
-from .registry import SubmissionSpec
+from .spec import SubmissionSpec
 from .schema import Column, Schema
 
 __all__ = ["SUBMISSIONS", "SCHEMA", "LAYERS", "REGION_PAIRS", "PAIR_IDS", "REFERENCE_ENV",
@@ -40,7 +41,7 @@ REGION_PAIRS = (("tibia", "femur"), ("tibia", "background"), ("femur", "backgrou
 #: every row's id, in table order.
 PAIR_IDS = tuple(f"{layer}:{a}-{b}" for layer in LAYERS for a, b in REGION_PAIRS)
 #: environment variable naming another reference table.
-REFERENCE_ENV = "DLMIA_LAB07_REFERENCE"
+REFERENCE_ENV = LAB07_REFERENCE_ENV
 
 
 def _check_row(row: dict) -> str | None:

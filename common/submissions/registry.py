@@ -1,71 +1,76 @@
-"""Each lab declares its submission files; this module finds, validates and scores them.
+"""Each lab's submission files, in one table; finding, validating and scoring a submission.
 
 A lab declares its CSVs in ``common/submissions/<lab id>.py`` as a list ``SUBMISSIONS`` of
-:class:`SubmissionSpec`. Nothing else needs registering: :func:`specs_for` imports the module by
-the lab id.
+:class:`~common.submissions.spec.SubmissionSpec`, and the list is entered in :data:`SUBMISSIONS`
+below under the lab id.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
 from ..errors import SubmissionError
-from .schema import Schema, read_submission, validate_frame
+from . import (lab01_digits_mlp, lab02_slice_classification, lab03_fusion_strategies,
+               lab04_segmentation, lab05_cxr_detection, lab07_inflated_densenet)
+from .schema import read_submission, validate_frame
+from .spec import SubmissionSpec
 
-__all__ = ["SubmissionSpec", "specs_for", "spec_for", "labs_with_submissions",
+__all__ = ["SUBMISSIONS", "specs_for", "spec_for", "labs_with_submissions",
            "validate_submission", "score_submission"]
 
-
-@dataclass(frozen=True)
-class SubmissionSpec:
-    """One submission file of a lab.
-
-    Args:
-        lab: assignment id (``"lab01_digits_mlp"``).
-        filename: the file name students submit (``"submission.csv"``).
-        schema: its declared columns.
-        metric: the name of the score (``"accuracy"``).
-        load_key: returns the answer key as a DataFrame whose ``schema.id_column`` lists the ids.
-        score: ``score(submission, key) -> float``; ``submission`` has been validated and holds
-            strings, ``key`` is what ``load_key`` returned.
-        higher_is_better: ranking direction on the leaderboard.
-    """
-
-    lab: str
-    filename: str
-    schema: Schema
-    metric: str
-    load_key: Callable[[], pd.DataFrame]
-    score: Callable[[pd.DataFrame, pd.DataFrame], float]
-    higher_is_better: bool = True
+#: lab id -> the submission files it declares.
+SUBMISSIONS: dict[str, list[SubmissionSpec]] = {
+    "lab01_digits_mlp": lab01_digits_mlp.SUBMISSIONS,
+    "lab02_slice_classification": lab02_slice_classification.SUBMISSIONS,
+    "lab03_fusion_strategies": lab03_fusion_strategies.SUBMISSIONS,
+    "lab04_segmentation": lab04_segmentation.SUBMISSIONS,
+    "lab05_cxr_detection": lab05_cxr_detection.SUBMISSIONS,
+    "lab07_inflated_densenet": lab07_inflated_densenet.SUBMISSIONS,
+}
 
 
 def labs_with_submissions() -> list[str]:
-    """Assignment ids that declare at least one submission."""
-    from . import __path__ as pkg_path
-
-    return sorted(m.name for m in pkgutil.iter_modules(pkg_path) if m.name.startswith("lab"))
+    """Assignment ids that declare at least one submission, sorted."""
+    return sorted(lab for lab, specs in SUBMISSIONS.items() if specs)
 
 
 def specs_for(lab: str) -> list[SubmissionSpec]:
-    """The submission specs of ``lab``."""
+    """The submission specs of ``lab``.
+
+    Args:
+        lab: assignment id.
+
+    Returns:
+        A new list of its specs.
+
+    Raises:
+        SubmissionError: when the lab declares no submission.
+    """
     if lab not in labs_with_submissions():
         raise SubmissionError(
             f"No submission is declared for {lab!r}; choose one of "
             f"{', '.join(labs_with_submissions()) or 'none'}."
         )
-    module = importlib.import_module(f"{__package__}.{lab}")
-    return list(module.SUBMISSIONS)
+    return list(SUBMISSIONS[lab])
 
 
 def spec_for(lab: str, filename: str | None = None) -> SubmissionSpec:
-    """The spec of ``filename`` in ``lab`` (the only one when ``filename`` is None)."""
+    """The spec of ``filename`` in ``lab``.
+
+    Args:
+        lab: assignment id.
+        filename: the submitted file's name (a path is reduced to its name); ``None`` for a lab
+            with a single submission file.
+
+    Returns:
+        The matching spec.
+
+    Raises:
+        SubmissionError: unknown lab, a missing name where the lab has several files, or a name
+            that is not one of the lab's files.
+    """
     specs = specs_for(lab)
     if filename is None:
         if len(specs) == 1:
@@ -96,13 +101,39 @@ def _problems(spec: SubmissionSpec, path: Path, key: pd.DataFrame) -> tuple[pd.D
 
 
 def validate_submission(lab: str, path: Path | str, filename: str | None = None) -> list[str]:
-    """Problems of a submission file against its schema and the test ids (empty when valid)."""
+    """Problems of a submission file against its schema and the test ids.
+
+    Args:
+        lab: assignment id.
+        path: the CSV file.
+        filename: the submission's name when the file was renamed (default: the file's name
+            where the lab has several submission files).
+
+    Returns:
+        One sentence per problem; empty when the file is valid.
+
+    Raises:
+        SubmissionError: when the lab or the submission name is unknown.
+    """
     spec = spec_for(lab, filename or Path(path).name if filename or len(specs_for(lab)) > 1 else None)
     return _problems(spec, Path(path), spec.load_key())[1]
 
 
 def score_submission(lab: str, path: Path | str, filename: str | None = None) -> float:
-    """Validate and score a submission; raise :class:`SubmissionError` listing every problem."""
+    """Validate and score a submission.
+
+    Args:
+        lab: assignment id.
+        path: the CSV file.
+        filename: the submission's name when the file was renamed.
+
+    Returns:
+        The score (the spec's ``metric``).
+
+    Raises:
+        SubmissionError: when the lab or name is unknown, or the file is invalid (listing every
+            problem).
+    """
     spec = spec_for(lab, filename or Path(path).name if filename or len(specs_for(lab)) > 1 else None)
     key = spec.load_key()
     frame, problems = _problems(spec, Path(path), key)

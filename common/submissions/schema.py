@@ -30,7 +30,7 @@ class Column:
         kind: ``"int"``, ``"float"`` or ``"str"``.
         minimum, maximum: inclusive bounds for numbers (``None`` for unbounded).
         allowed: a closed set of values, if any.
-        required_value: False when empty cells are allowed (e.g. no prediction).
+        nullable: True when empty cells are allowed (e.g. no prediction).
     """
 
     name: str

@@ -1,30 +1,31 @@
 import torch
 
 from common.device import get_device
+from common.env import DEVICE_ENV, NBGRADER_EXECUTION_ENV, SMOKE_ENV
 from common.seed import seed_everything, seeded_generator
 from common.smoke import is_smoke, smoke
 
 
 def test_smoke_switch_env(monkeypatch):
-    monkeypatch.delenv("DLMIA_SMOKE", raising=False)
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.delenv(SMOKE_ENV, raising=False)
+    monkeypatch.delenv(NBGRADER_EXECUTION_ENV, raising=False)
     assert not is_smoke() and smoke(10, 1) == 10
-    monkeypatch.setenv("DLMIA_SMOKE", "1")
+    monkeypatch.setenv(SMOKE_ENV, "1")
     assert is_smoke() and smoke(10, 1) == 1
-    monkeypatch.setenv("DLMIA_SMOKE", "0")
+    monkeypatch.setenv(SMOKE_ENV, "0")
     assert not is_smoke()
 
 
 def test_smoke_switch_under_nbgrader(monkeypatch):
-    monkeypatch.delenv("DLMIA_SMOKE", raising=False)
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.delenv(SMOKE_ENV, raising=False)
+    monkeypatch.setenv(NBGRADER_EXECUTION_ENV, "autograde")
     assert is_smoke()
 
 
 def test_device_env_override(monkeypatch):
-    monkeypatch.setenv("DLMIA_DEVICE", "cpu")
+    monkeypatch.setenv(DEVICE_ENV, "cpu")
     assert get_device().type == "cpu"
-    monkeypatch.delenv("DLMIA_DEVICE")
+    monkeypatch.delenv(DEVICE_ENV)
     expected = "cuda" if torch.cuda.is_available() else None
     if expected:
         assert get_device().type == expected

@@ -66,3 +66,38 @@ def test_parallel_graders_share_the_cores(monkeypatch):
     assert threads_per_job(16)["OMP_NUM_THREADS"] == "1"
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     assert threads_per_job(4) == {}
+
+
+def test_smoke_env_sets_and_restores(monkeypatch):
+    import os
+
+    from common.env import NBGRADER_EXECUTION_ENV, PROGRESS_ENV, RUN_DIR_ENV, SMOKE_ENV
+    from common.grading.notebook import smoke_env
+
+    monkeypatch.setenv(SMOKE_ENV, "0")
+    monkeypatch.delenv(RUN_DIR_ENV, raising=False)
+    with smoke_env({RUN_DIR_ENV: "/tmp/x"}):
+        assert os.environ[SMOKE_ENV] == "1" and os.environ[PROGRESS_ENV] == "0"
+        assert os.environ[NBGRADER_EXECUTION_ENV] == "autograde" and os.environ[RUN_DIR_ENV] == "/tmp/x"
+    assert os.environ[SMOKE_ENV] == "0" and RUN_DIR_ENV not in os.environ
+
+
+def test_execute_names_the_failing_cell_and_keeps_the_notebook(tmp_path):
+    import pytest
+
+    from common.errors import CourseError
+    from common.grading.notebook import execute, read_notebook
+
+    nb = new_notebook(cells=[new_code_cell("x = 1"),
+                             new_code_cell("raise ValueError('bad shape')", metadata=_meta("fit")),
+                             new_code_cell("y = 2")],
+                      metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                               "language": "python"}})
+    with pytest.raises(CourseError, match=r"run\.ipynb stopped at cell 1 \(fit\) with "
+                                          r"ValueError: bad shape; open .*run\.ipynb"):
+        execute(nb, tmp_path, timeout=60, allow_errors=False, save_to=tmp_path / "run.ipynb")
+    saved = read_notebook(tmp_path / "run.ipynb")
+    assert saved.cells[1].outputs[0].ename == "ValueError" and not saved.cells[2].outputs
+    assert not nb.cells[1].get("outputs")                      # the input is left untouched
+    graded = execute(nb, tmp_path, timeout=60)                 # grading keeps going
+    assert graded.cells[1].outputs[0].output_type == "error" and graded.cells[2].execution_count

@@ -4,6 +4,7 @@ and the builder's determinism on a real phantom (spine_mr)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -12,6 +13,7 @@ import pandas as pd
 import pytest
 
 from common.answer_keys import read_answer_key, write_answer_key
+from common.env import DATA_ENV
 from common.errors import DataError
 from common.phantoms import build as builder
 from common.phantoms import spine_mr
@@ -119,7 +121,7 @@ def test_builders_started_together_take_turns(tmp_path):
     import subprocess
     import sys
 
-    env = dict(os.environ, DLMIA_DATA=str(tmp_path))
+    env = {**os.environ, DATA_ENV: str(tmp_path)}
     cmd = [sys.executable, "-m", "common.cli", "data", "build", "knee_ct"]
     procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True) for _ in range(2)]
@@ -153,3 +155,19 @@ def test_a_held_lock_gives_a_clear_error(tmp_path, fake, monkeypatch):
         t.join()
     assert len(errors) == 1 and "wait for it to finish" in errors[0]
     assert not (tmp_path / "fake").exists()
+
+
+def test_registry_lists_every_generator_module():
+    """A generator module that is not in PHANTOMS would never be built: the table is complete."""
+    from common.labs import LABS
+    from common.phantoms.registry import PHANTOM_NAMES, PHANTOMS, available_phantoms, get_phantom
+
+    folder = Path(builder.__file__).parent
+    generators = {p.stem for p in folder.glob("*.py")
+                  if re.search(r"^def build\(", p.read_text(), re.M)}
+    assert set(PHANTOMS) == generators
+    assert all(PHANTOMS[name].NAME == name for name in PHANTOMS)
+    assert available_phantoms() == list(PHANTOMS) and get_phantom("seg2d") is PHANTOMS["seg2d"]
+    assert PHANTOM_NAMES["ct_volumes"] == "lab02, lab03" and PHANTOM_NAMES["knee_ct"] == "lab07"
+    read = {d for lab in LABS.values() for d in lab.datasets} - {"digits"}
+    assert read == set(PHANTOMS)
