@@ -8,6 +8,7 @@ The GPU recipe is torchvision's ``fasterrcnn_resnet50_fpn`` with COCO weights wh
 local cache, at 512 px or more.
 
 Both detectors keep their original box predictor (91 COCO classes); the lab replaces it.
+:func:`detector_step` is the training step that :func:`common.training.fit` runs on them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHe
 from ..errors import CourseError
 from ..pretrained import cached_torchvision_weights, torchvision_model
 
-__all__ = ["DetectorRecipe", "RECIPES", "choose_recipe", "build_detector"]
+__all__ = ["DetectorRecipe", "RECIPES", "choose_recipe", "build_detector", "detector_step"]
 
 
 @dataclass(frozen=True)
@@ -93,3 +94,24 @@ def build_detector(recipe: DetectorRecipe | str = "cpu", weights: bool | str = "
         return torchvision_model("fasterrcnn_resnet50_fpn", weights=weights,
                                  min_size=recipe.image_size, max_size=recipe.image_size)
     raise CourseError(f"Unknown detector recipe {recipe.name!r}; use 'cpu' or 'gpu'.")
+
+
+def detector_step(model: nn.Module, batch: tuple[list, list],
+                  device: torch.device | str) -> dict[str, torch.Tensor]:
+    """One training step's losses of a torchvision detector, for ``fit(..., step=detector_step)``.
+
+    Args:
+        model: a detector in train mode (torchvision's detection API).
+        batch: ``(images, targets)`` from :func:`common.detection.collate_detection`: a list of
+            (3, H, W) images and a list of ``{"boxes": (N, 4) xyxy, "labels": (N,)}`` dicts.
+        device: where ``model`` is.
+
+    Returns:
+        The detector's loss dict (``loss_classifier``, ``loss_box_reg``, ``loss_objectness``,
+        ``loss_rpn_box_reg`` for Faster R-CNN); :func:`common.training.fit` sums the terms and
+        records each one's epoch mean.
+    """
+    images, targets = batch
+    images = [im.to(device) for im in images]
+    targets = [{k: v.to(device) for k, v in t.items()} for t in targets]
+    return model(images, targets)

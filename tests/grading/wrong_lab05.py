@@ -16,7 +16,7 @@ def standardize_dicom(ds: pydicom.Dataset) -> np.ndarray:
     lo, hi = float(arr.min()), float(arr.max())
     arr = (arr - lo) / (hi - lo) if hi > lo else np.zeros_like(arr)
     return arr.astype(np.float32)
-''', ['standardize_monochrome1']),
+''', ['standardize_monochrome1', 'standardize_range_and_shape']),
     "simplest_color_balance": ('''
 def simplest_color_balance(image: np.ndarray, low: float = 1.0, high: float = 1.0) -> np.ndarray:
     """Clip `low`% darkest and `high`% brightest pixels, stretch to [0, 1]; (H, W) -> (H, W) float32."""

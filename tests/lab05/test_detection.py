@@ -1,4 +1,5 @@
-"""common.detection: data, detector recipes, training loop, metrics, CAMs, PredictionString."""
+"""common.detection: data, detector recipes, training through common.training.fit, metrics, CAMs,
+PredictionString."""
 
 from __future__ import annotations
 
@@ -6,16 +7,17 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from torch.utils.data import DataLoader
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor
 
 from common.detection import (DetectionDataset, build_detector, choose_recipe, collate_detection,
-                              detection_metrics, detector_cams, format_prediction_string,
-                              parse_prediction_string, predict_detector, read_rsna_table,
-                              read_vindr_table, train_detector)
+                              detection_metrics, detector_cams, detector_step,
+                              format_prediction_string, parse_prediction_string, predict_detector,
+                              read_rsna_table, read_vindr_table)
 from common.detection.cam import fpn_reshape_transform
 from common.detection.data import boxes_by_image
 from common.errors import DataError
+from common.loaders import make_loader
+from common.training import fit
 
 
 def _toy(n=6, size=64, seed=0):
@@ -95,13 +97,17 @@ def test_recipe_on_cpu_is_small():
 @pytest.mark.slow
 def test_training_reduces_loss_and_predicts():
     images, targets = _toy(4)
-    loader = DataLoader(DetectionDataset(images, targets), batch_size=2, collate_fn=collate_detection)
+    loader = make_loader(DetectionDataset(images, targets), batch_size=2, collate_fn=collate_detection)
     m = _small_detector()
     opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, nesterov=True)
-    h = train_detector(m, loader, loader, optimizer=opt, max_epochs=3, progress_bar=False,
-                       evaluate=lambda mm, ld: detection_metrics(*predict_detector(mm, ld)))
+    h = fit(m, loader, loader, step=detector_step, optimizer=opt, max_epochs=3, progress=False,
+            evaluate=lambda mm, ld: detection_metrics(*predict_detector(mm, ld)),
+            monitor="val_map50", mode="max", device="cpu")
     assert len(h.frame) == 3 and h.frame.train_loss.iloc[-1] < h.frame.train_loss.iloc[0]
     assert "val_map50" in h.frame and 1 <= h.best_epoch <= 3
+    terms = ["loss_classifier", "loss_box_reg", "loss_objectness", "loss_rpn_box_reg"]
+    assert np.allclose(h.frame[terms].sum(axis=1), h.frame.train_loss)
+    assert h.best_score == h.frame.val_map50.max() and not m.training
     preds, tgts = predict_detector(m, loader)
     assert len(preds) == 4 and set(preds[0]) == {"boxes", "labels", "scores"}
 
