@@ -26,6 +26,7 @@ __all__ = ["FastDenseBlock3d", "fast_dense_blocks"]
 
 
 def _bn_affine(bn: nn.BatchNorm3d) -> tuple[torch.Tensor, torch.Tensor]:
+    """An eval-mode BatchNorm as ``x * scale + shift``: (C,) scale and (C,) shift."""
     scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
     return scale, bn.bias - bn.running_mean * scale
 
@@ -39,6 +40,10 @@ class FastDenseBlock3d(nn.Module):
 
     Shapes:
         (B, C0, D, H, W) → (B, C0 + L · growth, D, H, W), in ``channels_last_3d`` layout.
+
+    Raises:
+        CourseError: when a layer is not an inflated dense layer (a 1×1×1 ``conv1`` and a
+            ``Conv3d`` ``conv2``).
     """
 
     def __init__(self, block: nn.Module) -> None:
@@ -94,6 +99,9 @@ def fast_dense_blocks(model3d: nn.Module) -> nn.Module:
 
     Returns:
         ``model3d``, converted to ``channels_last_3d``.
+
+    Raises:
+        CourseError: when ``model3d`` is in training mode, or a dense block is not inflated.
     """
     if model3d.training:
         raise CourseError("fast_dense_blocks is for inference; call model.eval() first.")

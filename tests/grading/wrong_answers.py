@@ -41,6 +41,8 @@ def predict_labels(model, X, device=DEVICE, batch_size=256):
 
 
 def evaluate(model, X, y, device=DEVICE):
+    from sklearn.metrics import accuracy_score, f1_score
+
     pred = predict_labels(model, X, device)
     return {"accuracy": accuracy_score(y, pred), "f1_macro": f1_score(y, pred, average="micro"),
             "predictions": pred}
