@@ -1,13 +1,16 @@
-"""Tiny seeded DICOM fixtures for the reader tests."""
+"""Tiny seeded DICOM fixtures and the one-sentence error check shared by the reader tests."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 from pydicom.dataset import FileDataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+from common.errors import DataError
 
 CT_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
 
@@ -47,3 +50,27 @@ def write_dicom(path: Path, pixels: np.ndarray, *, slope: float = 1.0, intercept
 @pytest.fixture
 def pixels(rng) -> np.ndarray:
     return rng.integers(0, 4000, size=(6, 5)).astype(np.uint16)
+
+
+def assert_one_sentence(message: str, path: Path | str) -> None:
+    """``message`` is one sentence that names the file (or folder) ``path``."""
+    name = Path(path).name
+    assert "\n" not in message, message
+    assert message.endswith("."), message
+    assert name in message, f"{name!r} is not named in: {message}"
+    body = message.replace(str(path), "FILE").replace(name, "FILE")[:-1]
+    body = body.replace("e.g.", "eg").replace("i.e.", "ie")
+    assert not re.search(r"[.!?]\s+[A-Z]", body), f"more than one sentence: {message}"
+
+
+def expect_data_error(call, path: Path | str, match: str | None = None) -> str:
+    """Run ``call()``: it must raise exactly :class:`DataError` (nothing else escapes), with one
+    sentence naming ``path`` (and matching ``match``); returns the message."""
+    with pytest.raises(DataError) as info:
+        call()
+    assert type(info.value) is DataError, repr(info.value)
+    message = str(info.value)
+    assert_one_sentence(message, path)
+    if match is not None:
+        assert re.search(match, message), f"{match!r} not in: {message}"
+    return message
