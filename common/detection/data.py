@@ -77,6 +77,11 @@ def dicom_index(folder: Path | str, suffixes: Sequence[str] = DICOM_SUFFIXES) ->
     rows = []
     for p in files:
         ds = read_dicom_header(p)
+        needed = ("PatientID", "Rows", "Columns", "PhotometricInterpretation")
+        missing = [k for k in needed if ds.get(k) in (None, "")]
+        if missing:
+            raise DataError(f"The DICOM file {p} has no {', '.join(missing)}; it is not an image "
+                            f"of this dataset: remove it from {folder} or export the images again.")
         rows.append({"image_id": p.stem, "path": str(p), "patient_id": str(ds.PatientID),
                      "rows": int(ds.Rows), "columns": int(ds.Columns),
                      "photometric": str(ds.PhotometricInterpretation)})
