@@ -109,7 +109,7 @@ def _grade_check(args) -> int:
 def _validate_csv(args) -> int:
     from .submissions import validate_submission
 
-    problems = validate_submission(args.lab, args.file, args.name)
+    problems = validate_submission(args.lab, args.file, args.name, max_mb=args.max_mb)
     for p in problems:
         print(p)
     print("valid" if not problems else f"{len(problems)} problem(s)")
@@ -121,9 +121,18 @@ def _score_csv(args) -> int:
 
     several = len(specs_for(args.lab)) > 1
     spec = spec_for(args.lab, args.name or (Path(args.file).name if several else None))
-    score = score_submission(args.lab, args.file, spec.filename)
+    score = score_submission(args.lab, args.file, spec.filename, max_mb=args.max_mb)
     print(f"{spec.metric}: {score:.6f}")
     return 0
+
+
+def _bench_csv(args) -> int:
+    from .submissions.bench import bench_csv
+
+    results = bench_csv(args.labs or None, mb=args.mb,
+                        folder=Path(args.folder) if args.folder else None)
+    failed = [r for r in results if "error" in r]
+    return 1 if failed else 0
 
 
 def _autograde(args) -> int:
@@ -142,10 +151,23 @@ def _autograde(args) -> int:
 def _leaderboard(args) -> int:
     from .submissions.leaderboard import write_leaderboard
 
-    table = write_leaderboard(Path(args.submitted), Path(args.out), args.labs or None)
+    max_bytes = None if args.max_mb is None else int(args.max_mb * 2**20)
+    table = write_leaderboard(Path(args.submitted), Path(args.out), args.labs or None,
+                              max_bytes=max_bytes)
     print(table.to_string(index=False))
     print(f"wrote {Path(args.out) / 'leaderboard.csv'} and leaderboard.html")
     return 0
+
+
+def _max_mb(text: str) -> float:
+    """``--max-mb`` value: a positive number of MiB."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"--max-mb takes a positive number of MiB, not {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -194,12 +216,24 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("lab")
     v.add_argument("file", type=Path)
     v.add_argument("--name", default=None, help="submission name if the file was renamed")
+    v.add_argument("--max-mb", type=_max_mb, default=None,
+                   help="file-size limit in MiB (default: the submission's own)")
     v.set_defaults(func=_validate_csv)
     s = gsub.add_parser("score-csv", help="validate and score a submission CSV")
     s.add_argument("lab")
     s.add_argument("file", type=Path)
     s.add_argument("--name", default=None, help="submission name if the file was renamed")
+    s.add_argument("--max-mb", type=_max_mb, default=None,
+                   help="file-size limit in MiB (default: the submission's own)")
     s.set_defaults(func=_score_csv)
+    bc = gsub.add_parser("bench-csv", help="print time and memory of refusing oversize CSVs and "
+                         "of checking and scoring the largest valid ones")
+    bc.add_argument("labs", nargs="*", help="lab ids (default: all with submissions)")
+    bc.add_argument("--mb", type=_max_mb, default=200.0,
+                    help="size of the oversize files in MiB (default 200)")
+    bc.add_argument("--folder", default=None, help="where to build the files (default: a "
+                    "temporary folder)")
+    bc.set_defaults(func=_bench_csv)
     a = gsub.add_parser("autograde", help="autograde all submissions in parallel with limits")
     a.add_argument("lab")
     a.add_argument("--course", default=".", help="nbgrader course folder (default: .)")
@@ -214,7 +248,10 @@ def build_parser() -> argparse.ArgumentParser:
     lb = gsub.add_parser("leaderboard", help="score all students' CSVs, write CSV and HTML")
     lb.add_argument("labs", nargs="*", help="lab ids (default: all with submissions)")
     lb.add_argument("--submitted", default="submitted", help="folder <student>/<lab>/<file>.csv")
-    lb.add_argument("--out", default="leaderboard", help="output folder")
+    lb.add_argument("--out", default="leaderboard", help="output folder (only leaderboard.csv "
+                    "and leaderboard.html are written there)")
+    lb.add_argument("--max-mb", type=_max_mb, default=None,
+                    help="file-size limit in MiB (default: each submission's own)")
     lb.set_defaults(func=_leaderboard)
     return p
 

@@ -2,24 +2,31 @@
 
 ``EncodedPixels`` is the run-length encoding of the predicted binary mask: pairs ``start length``,
 pixels numbered from 1 top to bottom, then left to right (see :mod:`common.io.rle`);
-an empty cell means an empty mask. The score is the mean Dice over the test images (an image whose
-true and predicted masks are both empty scores 1).
+an empty cell means an empty mask. Every value is ASCII digits (at most 18). The score is the mean
+Dice over the test images (an image whose true and predicted masks are both empty scores 1).
+
+Size: real 2D sets have up to 2,000 test images (Kvasir-SEG 1,000, ISIC 2018 1,000); a lesion
+mask on a megapixel image encodes to about one run per column, under 16 KiB, so the default limit
+is 2,000 × 16 KiB = 32 MiB. A cell may hold up to 1 MiB, more than the longest possible encoding
+of a 96 × 96 mask (alternate pixels, about 32 KB).
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
 
 from ..answer_keys import answer_key_meta, read_answer_key
-from ..io.rle import rle_decode, rle_problem
+from .schema import Column, RowCheck, Schema
 from .spec import SubmissionSpec
-from .schema import Column, Schema
 
-__all__ = ["SUBMISSIONS", "SCHEMA", "image_shape", "mean_dice_score", "load_key"]
+__all__ = ["SUBMISSIONS", "SCHEMA", "image_shape", "mean_dice_score", "load_key", "example"]
 
 #: the answer key: the test masks of the seg2d dataset.
 KEY = ("seg2d", "test_masks")
+_VALUE = re.compile(r"[0-9]{1,18}")
 
 
 def image_shape() -> tuple[int, int]:
@@ -28,17 +35,29 @@ def image_shape() -> tuple[int, int]:
     return int(height), int(width)
 
 
-def _check_row(row: dict) -> str | None:
-    problem = rle_problem(row.get("EncodedPixels", ""), image_shape())
-    if problem:
-        return f"ImageId {row.get('ImageId', '?')}: {problem}"
-    return None
+def _make_row_check() -> RowCheck:
+    from ..io.rle import rle_problem   # the io package loads image readers: only when checking
+
+    shape = image_shape()
+
+    def check(row: dict) -> str | None:
+        text = row.get("EncodedPixels", "")
+        image_id = row.get("ImageId", "?")
+        bad = next((t for t in text.split() if not _VALUE.fullmatch(t)), None)
+        if bad is not None:
+            shown = bad if len(bad) <= 20 else bad[:20] + "..."
+            return (f"ImageId {image_id}: the run-length encoding holds {shown!r}; write positive "
+                    f"whole numbers (ASCII digits) separated by spaces.")
+        problem = rle_problem(text, shape)
+        return f"ImageId {image_id}: {problem}" if problem else None
+
+    return check
 
 
 SCHEMA = Schema(
     id_column="ImageId",
     columns=[Column("ImageId", "str"), Column("EncodedPixels", "str", nullable=True)],
-    row_check=_check_row,
+    make_row_check=_make_row_check,
     description=("ImageId: the test image's file stem; EncodedPixels: run-length encoded mask, "
                  "'start length' pairs, 1-based, column-major (top to bottom, then left to "
                  "right); empty for an empty mask."),
@@ -52,19 +71,32 @@ def load_key() -> pd.DataFrame:
 
 def mean_dice_score(submission: pd.DataFrame, key: pd.DataFrame) -> float:
     """Mean Dice of the submitted masks against the key, over the key's images (MONAI's Dice,
-    through :func:`common.segmentation.segmentation_scores`)."""
+    through :func:`common.segmentation.metrics.dice_scores`)."""
+    from ..io.rle import rle_decode
     from ..segmentation.metrics import dice_scores   # the segmentation package loads MONAI: late
 
     shape = image_shape()
     sub = dict(zip(submission["ImageId"].astype(str).str.strip(),
-                   submission["EncodedPixels"].astype(str)))
+                   submission["EncodedPixels"].fillna("").astype(str)))
     ids = [str(i) for i in key["ImageId"]]
     pred = np.stack([rle_decode(sub.get(i, ""), shape) for i in ids])
     truth = np.stack([rle_decode(str(r), shape) for r in key["EncodedPixels"].fillna("")])
     return float(dice_scores(pred, truth).mean())
 
 
+def example(key: pd.DataFrame, largest: bool = False) -> pd.DataFrame:
+    """The key's masks as a submission (mean Dice 1); the largest file marks every other pixel
+    of every image (the longest valid encoding)."""
+    masks = key["EncodedPixels"].fillna("").astype(str)
+    if largest:
+        height, width = image_shape()
+        alternate = " ".join(f"{start} 1" for start in range(1, height * width + 1, 2))
+        masks = pd.Series([alternate] * len(key))
+    return pd.DataFrame({"ImageId": key["ImageId"].astype(str), "EncodedPixels": masks.to_numpy()})
+
+
 SUBMISSIONS = [
     SubmissionSpec(lab="lab04_segmentation", filename="submission.csv", schema=SCHEMA,
-                   metric="mean_dice", load_key=load_key, score=mean_dice_score),
+                   metric="mean_dice", load_key=load_key, score=mean_dice_score,
+                   real_rows=2_000, row_bytes=16 * 2**10, max_cell=2**20, example=example),
 ]

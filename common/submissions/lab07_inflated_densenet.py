@@ -27,11 +27,12 @@ import pandas as pd
 from ..env import LAB07_REFERENCE_ENV
 from ..errors import SubmissionError
 from ..paths import runs_root
+from .reader import read_csv_table
+from .schema import Column, Schema, check_table
 from .spec import SubmissionSpec
-from .schema import Column, Schema
 
 __all__ = ["SUBMISSIONS", "SCHEMA", "LAYERS", "REGION_PAIRS", "PAIR_IDS", "REFERENCE_ENV",
-           "reference_path", "load_key", "max_abs_difference"]
+           "reference_path", "load_key", "max_abs_difference", "example"]
 
 LAB = "lab07_inflated_densenet"
 #: the hooked layers, shallow to deep.
@@ -74,15 +75,20 @@ def reference_path() -> Path:
 def load_key() -> pd.DataFrame:
     """The expected ``pair_id`` rows, with the reference ``cosine_similarity`` where available.
 
-    The ids never depend on a run; the reference values are NaN when no reference table exists.
+    The ids never depend on a run; the reference values are NaN when no reference table exists
+    or when it does not pass the schema (it is read like a submission).
     """
     key = pd.DataFrame({"pair_id": PAIR_IDS})
-    path = reference_path()
     values = {}
+    path = reference_path()
     if path.is_file():
-        ref = pd.read_csv(path)
-        if {"pair_id", "cosine_similarity"} <= set(ref.columns):
-            values = dict(zip(ref["pair_id"].astype(str), ref["cosine_similarity"]))
+        try:
+            table = read_csv_table(path)
+        except SubmissionError:
+            table = None
+        frame = check_table(table, SCHEMA, PAIR_IDS)[0] if table is not None else None
+        if frame is not None:
+            values = dict(zip(frame["pair_id"], frame["cosine_similarity"]))
     key["cosine_similarity"] = [float(values.get(i, np.nan)) for i in PAIR_IDS]
     return key
 
@@ -103,8 +109,23 @@ def max_abs_difference(submission: pd.DataFrame, key: pd.DataFrame) -> float:
                                                               key["cosine_similarity"])))
 
 
+def example(key: pd.DataFrame, largest: bool = False) -> pd.DataFrame:
+    """The reference values as a table (score 0; 0.5 where there is no reference); the largest
+    file writes them with 17 significant digits."""
+    values = key["cosine_similarity"].fillna(0.5).to_numpy(dtype=float)
+    if largest:
+        values = values + 1e-13 / 3      # full-precision digits, the same value to 1e-12
+    rows = [dict(zip(("layer", "region_a", "region_b"), (layer, a, b)))
+            for layer in LAYERS for a, b in REGION_PAIRS]
+    table = pd.DataFrame(rows)
+    table.insert(0, "pair_id", list(PAIR_IDS))
+    table["cosine_similarity"] = np.clip(values, -1.0, 1.0)
+    return table
+
+
 SUBMISSIONS = [
     SubmissionSpec(lab=LAB, filename="similarities.csv", schema=SCHEMA,
                    metric="max_abs_difference", load_key=load_key, score=max_abs_difference,
-                   higher_is_better=False),
+                   higher_is_better=False, real_rows=len(PAIR_IDS), row_bytes=256, max_cell=256,
+                   example=example),
 ]

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from ..errors import SubmissionError
 from . import (lab01_digits_mlp, lab02_slice_classification, lab03_fusion_strategies,
                lab04_segmentation, lab05_cxr_detection, lab07_inflated_densenet)
-from .schema import read_submission, validate_frame
+from .check import check_submission, score_checked
 from .spec import SubmissionSpec
 
 __all__ = ["SUBMISSIONS", "specs_for", "spec_for", "labs_with_submissions",
@@ -88,19 +86,20 @@ def spec_for(lab: str, filename: str | None = None) -> SubmissionSpec:
     )
 
 
-def _problems(spec: SubmissionSpec, path: Path, key: pd.DataFrame) -> tuple[pd.DataFrame | None, list[str]]:
-    frame, problems = read_submission(path)
-    if frame is None:
-        return None, problems
-    ids = key[spec.schema.id_column].astype(str).tolist()
-    problems = validate_frame(frame, spec.schema, expected_ids=ids, name=Path(path).name)
-    if problems:
-        return None, problems
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame, []
+def _spec_of(lab: str, path: Path | str, filename: str | None) -> SubmissionSpec:
+    """The spec a file is checked as: ``filename``, else the file's name where the lab has
+    several submissions, else the lab's only one."""
+    if filename is None and len(specs_for(lab)) > 1:
+        filename = Path(path).name
+    return spec_for(lab, filename)
 
 
-def validate_submission(lab: str, path: Path | str, filename: str | None = None) -> list[str]:
+def _max_bytes(max_mb: float | None) -> int | None:
+    return None if max_mb is None else int(max_mb * 2**20)
+
+
+def validate_submission(lab: str, path: Path | str, filename: str | None = None,
+                        max_mb: float | None = None) -> list[str]:
     """Problems of a submission file against its schema and the test ids.
 
     Args:
@@ -108,35 +107,37 @@ def validate_submission(lab: str, path: Path | str, filename: str | None = None)
         path: the CSV file.
         filename: the submission's name when the file was renamed (default: the file's name
             where the lab has several submission files).
+        max_mb: a file-size limit in MiB other than the submission's default.
 
     Returns:
-        One sentence per problem; empty when the file is valid.
+        One sentence per problem; empty when the file is valid (and then
+        :func:`score_submission` scores it).
 
     Raises:
         SubmissionError: when the lab or the submission name is unknown.
+        CourseError: when the answer key cannot be loaded.
     """
-    spec = spec_for(lab, filename or Path(path).name if filename or len(specs_for(lab)) > 1 else None)
-    return _problems(spec, Path(path), spec.load_key())[1]
+    spec = _spec_of(lab, path, filename)
+    return check_submission(spec, path, max_bytes=_max_bytes(max_mb)).problems
 
 
-def score_submission(lab: str, path: Path | str, filename: str | None = None) -> float:
+def score_submission(lab: str, path: Path | str, filename: str | None = None,
+                     max_mb: float | None = None) -> float:
     """Validate and score a submission.
 
     Args:
         lab: assignment id.
         path: the CSV file.
         filename: the submission's name when the file was renamed.
+        max_mb: a file-size limit in MiB other than the submission's default.
 
     Returns:
         The score (the spec's ``metric``).
 
     Raises:
-        SubmissionError: when the lab or name is unknown, or the file is invalid (listing every
-            problem).
+        SubmissionError: when the lab or name is unknown, the file is invalid (listing every
+            problem, the same sentences :func:`validate_submission` returns), or the scorer failed.
+        CourseError: when the answer key cannot be loaded or is incomplete.
     """
-    spec = spec_for(lab, filename or Path(path).name if filename or len(specs_for(lab)) > 1 else None)
-    key = spec.load_key()
-    frame, problems = _problems(spec, Path(path), key)
-    if problems:
-        raise SubmissionError(" ".join(problems))
-    return float(spec.score(frame, key))
+    spec = _spec_of(lab, path, filename)
+    return score_checked(check_submission(spec, path, max_bytes=_max_bytes(max_mb)))

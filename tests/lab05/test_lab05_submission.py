@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -54,3 +56,36 @@ def test_missing_ids_reported():
     frame = _perfect().astype(str).iloc[:2]
     problems = validate_frame(frame, sub.SCHEMA, expected_ids=["a", "b", "c"], name="submission.csv")
     assert problems
+
+
+@pytest.mark.parametrize("text, words", [
+    ("7.6 0.9 1 2 3 4", "class id '7.6', which is not a whole number"),
+    ("8.0 0.9 1 2 3 4", "which is not a whole number"),
+    ("8 nan 1 2 3 4", "'nan', which is not a number"),
+    ("8 0.9 1 2 inf 4", "'inf', which is not a number"),
+    ("8 0.9 1 2 1e39 4", "not a finite number"),
+    ("8 0.9 0x1 2 3 4", "which is not a number"),
+])
+def test_parse_prediction_string_is_strict(text, words):
+    from common.detection.submission import parse_prediction_string
+
+    with pytest.raises(ValueError, match=re.escape(words)):
+        parse_prediction_string(text)
+
+
+def test_prediction_string_round_trip():
+    from common.detection.submission import parse_prediction_string
+
+    text = format_prediction_string([[10, 20, 30.25, 40]], [0.875], [8]) + " 7 9e-1 1e1 2 3.5 4"
+    classes, scores, boxes = parse_prediction_string(text)
+    assert classes.tolist() == [8, 7] and scores.tolist() == [0.875, 0.8999999761581421]
+    assert boxes.dtype == np.float32 and boxes.tolist()[1] == [10.0, 2.0, 3.5, 4.0]
+    assert [a.shape for a in parse_prediction_string("")] == [(0,), (0,), (0, 4)]
+
+
+def test_class_7_6_is_not_scored_as_class_7():
+    """Found by trying: 7.6 was valid and scored as class 7."""
+    frame = _perfect().astype(str)
+    frame.loc[0, "PredictionString"] = "7.6 0.9 50 60 100 110 8 0.9 10 10 25 25"
+    problems = validate_frame(frame, sub.SCHEMA, expected_ids=["a", "b", "c"], name="submission.csv")
+    assert len(problems) == 1 and "'7.6', which is not a whole number" in problems[0]
