@@ -8,12 +8,12 @@ Example:
     ...               monitor="val_map50", mode="max")
 """
 
+from ..io.prediction_string import format_prediction_string, parse_prediction_string
 from .cam import detector_cams, fpn_reshape_transform
 from .data import DetectionDataset, collate_detection, dicom_index, read_rsna_table, read_vindr_table
 from .evaluate import detection_metrics, predict_detector
 from .model import DetectorRecipe, build_detector, choose_recipe, detector_step
 from .plots import plot_cams, plot_detections
-from .submission import format_prediction_string, parse_prediction_string
 
 __all__ = ["DetectionDataset", "collate_detection", "dicom_index", "read_vindr_table",
            "read_rsna_table", "DetectorRecipe", "build_detector", "choose_recipe", "detector_step",

@@ -1,5 +1,5 @@
 """Readers of the on-disk formats of the course's datasets (real downloads and phantoms alike),
-and the run-length codec of segmentation submissions.
+and the codecs of submission cells: run-length masks and detection PredictionStrings.
 
 Every file a lab package reads goes through one of these: DICOM (pydicom), NIfTI (nibabel) and
 MetaImage (SimpleITK) volumes, 2D image/mask folders (Pillow), MedMNIST ``.npz`` archives and the
@@ -13,6 +13,7 @@ from .dicom import (DICOM_SUFFIXES, dicom_spacing, frame_attributes, list_dicom_
                     read_dicom_header, read_dicom_series)
 from .folders import IMAGE_SUFFIXES, file_stem, list_images, pair_files, read_image_2d
 from .npz import SPLITS, read_medmnist_npz
+from .prediction_string import format_prediction_string, parse_prediction_string
 from .rle import rle_decode, rle_encode, rle_problem
 from .tables import (ANNOTATION_COLUMNS, PATIENT_COLUMNS, RSNA_COLUMNS, VINDR_COLUMNS,
                      read_annotations_xlsx, read_digits_csv, read_patients_csv, read_rsna_boxes,
@@ -26,6 +27,7 @@ __all__ = [
     "read_vindr_boxes", "read_rsna_boxes", "read_annotations_xlsx", "read_patients_csv",
     "read_digits_csv", "require_columns", "VINDR_COLUMNS", "RSNA_COLUMNS", "ANNOTATION_COLUMNS",
     "PATIENT_COLUMNS",
+    "format_prediction_string", "parse_prediction_string",
     "rle_encode", "rle_decode", "rle_problem",
     "read_medmnist_npz", "SPLITS",
     "list_images", "pair_files", "read_image_2d", "file_stem", "IMAGE_SUFFIXES",

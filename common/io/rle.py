@@ -19,6 +19,8 @@ Example:
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..errors import DataError
@@ -45,13 +47,17 @@ def rle_encode(mask: np.ndarray) -> str:
     return " ".join(f"{s} {e - s}" for s, e in zip(starts, ends))
 
 
+#: a run start or length: ASCII digits, at most 18 (fits int64; ``str.isdigit`` also takes "²").
+_WHOLE = re.compile(r"[0-9]{1,18}")
+
+
 def _parse(rle: str) -> np.ndarray:
     text = "" if rle is None else str(rle).strip()
     if text.lower() in ("", "nan"):
         return np.zeros((0, 2), dtype=np.int64)
     tokens = text.split()
-    if not all(t.isdigit() for t in tokens):
-        bad = next(t for t in tokens if not t.isdigit())
+    bad = next((t for t in tokens if not _WHOLE.fullmatch(t)), None)
+    if bad is not None:
         raise DataError(f"the run-length encoding holds {bad!r}; it must be positive whole numbers "
                         f"separated by spaces.")
     if len(tokens) % 2:

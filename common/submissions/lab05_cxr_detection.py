@@ -4,7 +4,7 @@
 ``class_id score x_min y_min x_max y_max``, separated by spaces (VinDr-CXR class ids, boxes in
 pixels of the original DICOM); an empty cell means no detection. Class ids are whole numbers,
 scores lie in [0, 1], corners are finite numbers with ``x_min <= x_max`` and ``y_min <= y_max``
-(see :mod:`common.detection.submission`), and an image has at most :data:`MAX_DETECTIONS`
+(see :mod:`common.io.prediction_string`), and an image has at most :data:`MAX_DETECTIONS`
 detections. The score is mAP@0.5 over the lesion classes (torchmetrics ``MeanAveragePrecision``).
 
 Size: VinDr-CXR's test split has 3,000 images; 100 detections written with full precision take
@@ -36,7 +36,7 @@ def class_ids() -> set[int]:
 
 
 def _make_row_check() -> RowCheck:
-    from ..detection.submission import parse_prediction_string   # detection loads torch: late
+    from ..io.prediction_string import parse_prediction_string
 
     allowed = class_ids()
 
@@ -82,7 +82,7 @@ def map50_score(submission: pd.DataFrame, key: pd.DataFrame) -> float:
     """mAP@0.5 of the submitted detections against the key's boxes."""
     from ..detection.data import boxes_by_image
     from ..detection.evaluate import detection_metrics
-    from ..detection.submission import parse_prediction_string
+    from ..io.prediction_string import parse_prediction_string
 
     ids = list(dict.fromkeys(key["image_id"].astype(str)))
     targets = boxes_by_image(key, ids, {c: c for c in class_ids()})
@@ -99,7 +99,7 @@ def map50_score(submission: pd.DataFrame, key: pd.DataFrame) -> float:
 def example(key: pd.DataFrame, largest: bool = False) -> pd.DataFrame:
     """The key's boxes as detections with score 0.9 (mAP@0.5 1); the largest file gives every
     image :data:`MAX_DETECTIONS` detections written with 17 significant digits."""
-    from ..detection.submission import format_prediction_string
+    from ..io.prediction_string import format_prediction_string
 
     ids = list(dict.fromkeys(key["image_id"].astype(str)))
     lesions = sorted(class_ids())

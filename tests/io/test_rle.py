@@ -50,3 +50,10 @@ def test_valid_encodings_have_no_problem():
 def test_encode_rejects_batches():
     with pytest.raises(DataError, match="2D"):
         rle_encode(np.zeros((2, 3, 3)))
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "9" * 19, "1.0", "-1", "0x3"])
+def test_only_ascii_whole_numbers_that_fit_int64(value):
+    assert "whole numbers" in rle_problem(f"1 {value}", (4, 4))
+    with pytest.raises(DataError, match="whole numbers"):
+        rle_decode(f"1 {value}", (4, 4))

@@ -67,14 +67,14 @@ def test_missing_ids_reported():
     ("8 0.9 0x1 2 3 4", "which is not a number"),
 ])
 def test_parse_prediction_string_is_strict(text, words):
-    from common.detection.submission import parse_prediction_string
+    from common.io.prediction_string import parse_prediction_string
 
     with pytest.raises(ValueError, match=re.escape(words)):
         parse_prediction_string(text)
 
 
 def test_prediction_string_round_trip():
-    from common.detection.submission import parse_prediction_string
+    from common.io.prediction_string import parse_prediction_string
 
     text = format_prediction_string([[10, 20, 30.25, 40]], [0.875], [8]) + " 7 9e-1 1e1 2 3.5 4"
     classes, scores, boxes = parse_prediction_string(text)
