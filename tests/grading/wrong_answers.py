@@ -1,7 +1,11 @@
-"""Plausible wrong answers for every graded solution cell, and the tests that must catch them.
+"""Plausible wrong answers for every graded solution cell, and the test cells that must catch them.
 
-``WRONG_ANSWERS[lab][solution grade_id] = (wrong source, [test grade_ids that must fail])``.
-Each wrong answer is what a student could reasonably write; the named tests must fail with it.
+``WRONG_ANSWERS[lab][solution grade_id] = [(wrong source, [test grade_ids that must fail]), ...]``.
+
+Each wrong answer is what a student could reasonably write, with a one-line comment in the function
+it gets wrong saying what is wrong; substituted alone for its solution cell, it must fail every test
+cell it names. Every autograded test cell of every lab is named by at least one wrong answer, so
+each test is shown to catch a real mistake (``tests/grading/test_course.py`` checks both).
 """
 
 from wrong_lab02_lab03 import LAB02, LAB03
@@ -10,7 +14,8 @@ from wrong_lab05 import LAB05
 from wrong_lab07 import LAB07
 
 LAB01 = {
-    "prepare_data": ('''
+    "prepare_data": [
+        ('''
 def prepare_data(X, y, val_size=0.2, seed=0):
     # no stratification, scaler fitted on everything
     X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=val_size, random_state=seed)
@@ -18,7 +23,9 @@ def prepare_data(X, y, val_size=0.2, seed=0):
     return (scaler.transform(X_train).astype(np.float32), scaler.transform(X_val).astype(np.float32),
             np.asarray(y_train, np.int64), np.asarray(y_val, np.int64), scaler)
 ''', ["prepare_data_split", "prepare_data_standardise"]),
-    "simple_nn": ('''
+    ],
+    "simple_nn": [
+        ('''
 class SimpleNN(nn.Module):
     # ReLU before BatchNorm, and a softmax at the end
     def __init__(self, in_features, hidden=(256, 128), num_classes=10, dropout=0.2):
@@ -33,7 +40,9 @@ class SimpleNN(nn.Module):
     def forward(self, x):
         return self.net(x)
 ''', ["simple_nn_output", "simple_nn_block_order"]),
-    "evaluate": ('''
+    ],
+    "evaluate": [
+        ('''
 def predict_labels(model, X, device=DEVICE, batch_size=256):
     # forgets model.eval()
     with torch.no_grad():
@@ -43,16 +52,20 @@ def predict_labels(model, X, device=DEVICE, batch_size=256):
 def evaluate(model, X, y, device=DEVICE):
     from sklearn.metrics import accuracy_score, f1_score
 
+    # averages F1 with "micro" (which equals the accuracy) instead of "macro"
     pred = predict_labels(model, X, device)
     return {"accuracy": accuracy_score(y, pred), "f1_macro": f1_score(y, pred, average="micro"),
             "predictions": pred}
 ''', ["evaluate_matches_sklearn", "predict_labels_eval_mode"]),
-    "write_submission": ('''
+    ],
+    "write_submission": [
+        ('''
 def write_submission(image_ids, labels, path):
     # keeps the DataFrame index as an extra column
     pd.DataFrame({"ImageId": image_ids, "Label": labels}).to_csv(path)
     return path
 ''', ["write_submission_format"]),
+    ],
 }
 
 WRONG_ANSWERS = {

@@ -1,32 +1,46 @@
 """Plausible wrong answers for lab02's and lab03's graded solution cells, and the tests that must catch them.
 
-``LAB0N[solution grade_id] = (wrong source, [test grade_ids that must fail])``, in the format of
-``tests/grading/wrong_answers.py``.
+``LAB0N[solution grade_id] = [(wrong source, [test grade_ids that must fail]), ...]``, in the format
+of ``tests/grading/wrong_answers.py``.
 """
 
 __all__ = ["LAB02", "LAB03"]
 
 LAB02 = {
-    "stack_adjacent_slices": ('''
+    "stack_adjacent_slices": [
+        ('''
 def stack_adjacent_slices(volume, index):
     # wraps around at the edges (index - 1 = -1 is the last slice)
     depth = volume.shape[0]
     return np.stack([volume[index - 1], volume[index], volume[(index + 1) % depth]])
 ''', ["slice_stack_edges"]),
-    "encode_metadata": ('''
+        ('''
+def stack_adjacent_slices(volume, index):
+    # stacks the slices along the last axis, (H, W, 3) as in an RGB image, instead of (3, H, W)
+    depth = volume.shape[0]
+    picks = [min(max(index + offset, 0), depth - 1) for offset in (-1, 0, 1)]
+    return np.stack([volume[i] for i in picks], axis=-1)
+''', ["slice_stack_interior", "slice_stack_edges"]),
+    ],
+    "encode_metadata": [
+        ('''
 def encode_metadata(age, sex, age_mean, age_std):
     # raw age, no standardisation, and no check of the sex values
     age = np.asarray(age, dtype=np.float32)
     sex = np.asarray(sex).astype(str)
     return np.stack([age, (sex == "M").astype(np.float32)], axis=1).astype(np.float32)
 ''', ["metadata_encoding", "metadata_invalid_sex"]),
-    "adapt_vgg16": ('''
+    ],
+    "adapt_vgg16": [
+        ('''
 def adapt_vgg16(features, keep_pools=3):
     # replaces every max-pooling, ignoring keep_pools
     layers = [nn.Identity() if isinstance(l, nn.MaxPool2d) else l for l in features]
     return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
 ''', ["vgg_adaptation_layers", "vgg_adaptation_output"]),
-    "fusion_classifier": ('''
+    ],
+    "fusion_classifier": [
+        ('''
 class FusionClassifier(nn.Module):
     # always concatenates the metadata, even for the image-only model
     def __init__(self, backbone, feature_dim, meta_dim=2, num_classes=2, use_meta=True):
@@ -37,15 +51,42 @@ class FusionClassifier(nn.Module):
     def forward(self, image, meta):
         return self.classifier(torch.cat([self.backbone(image), meta], dim=1))
 ''', ["fusion_image_only"]),
+        ('''
+class FusionClassifier(nn.Module):
+    # concatenates [meta, features] (metadata first) instead of [features, meta]
+    def __init__(self, backbone, feature_dim, meta_dim=2, num_classes=2, use_meta=True):
+        super().__init__()
+        self.backbone = backbone
+        self.use_meta = use_meta
+        self.classifier = nn.Linear(feature_dim + (meta_dim if use_meta else 0), num_classes)
+
+    def forward(self, image, meta):
+        features = self.backbone(image)
+        if self.use_meta:
+            features = torch.cat([meta, features], dim=1)
+        return self.classifier(features)
+''', ["fusion_head_shapes"]),
+    ],
 }
+
 LAB03 = {
-    "early_fusion_stack": ('''
+    "early_fusion_stack": [
+        ('''
 def early_fusion_stack(volume, index, n_channels):
     # plain slicing: no clamping at the edges
     start = index - n_channels // 2
     return volume[max(start, 0):start + n_channels]
 ''', ["early_stack_edges"]),
-    "inflate_first_conv": ('''
+        ('''
+def early_fusion_stack(volume, index, n_channels):
+    # centres the window with (n_channels - 1) // 2: an even count starts one slice too late
+    start = index - (n_channels - 1) // 2
+    picks = np.clip(np.arange(start, start + n_channels), 0, volume.shape[0] - 1)
+    return np.stack([volume[i] for i in picks])
+''', ["early_stack_interior", "early_stack_edges"]),
+    ],
+    "inflate_first_conv": [
+        ('''
 def inflate_first_conv(conv, in_channels):
     # repeats the RGB kernel twice without rescaling
     new = nn.Conv2d(in_channels, conv.out_channels, kernel_size=conv.kernel_size, stride=conv.stride,
@@ -56,4 +97,17 @@ def inflate_first_conv(conv, in_channels):
             new.bias.copy_(conv.bias)
     return new
 ''', ["inflate_conv_equivalence"]),
+        ('''
+def inflate_first_conv(conv, in_channels):
+    # forgets the stride and the padding (the new layer has stride 1 and no padding)
+    new = nn.Conv2d(in_channels, conv.out_channels, kernel_size=conv.kernel_size,
+                    bias=conv.bias is not None)
+    with torch.no_grad():
+        summed = conv.weight.sum(dim=1, keepdim=True)
+        new.weight.copy_(summed.repeat(1, in_channels, 1, 1) / in_channels)
+        if conv.bias is not None:
+            new.bias.copy_(conv.bias)
+    return new
+''', ["inflate_conv_settings"]),
+    ],
 }

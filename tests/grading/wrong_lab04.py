@@ -1,13 +1,14 @@
 """Plausible wrong answers for lab04's graded solution cells, and the tests that must catch them.
 
-``LAB04[solution grade_id] = (wrong source, [test grade_ids that must fail])``, in the format of
-``tests/grading/wrong_answers.py``.
+``LAB04[solution grade_id] = [(wrong source, [test grade_ids that must fail]), ...]``, in the format
+of ``tests/grading/wrong_answers.py``.
 """
 
 __all__ = ["LAB04"]
 
 LAB04 = {
-    "dice_iou": ('''
+    "dice_iou": [
+        ('''
 def dice_score(pred, target):
     # forgets the factor 2 of Dice
     pred = torch.as_tensor(pred).bool().flatten(1)
@@ -23,7 +24,9 @@ def iou_score(pred, target):
     inter = (pred & target).sum(1).double()
     return inter / (pred.sum(1) + target.sum(1)).double().clamp(min=1)
 ''', ["dice_matches_monai", "iou_matches_monai"]),
-    "unet_blocks": ('''
+    ],
+    "unet_blocks": [
+        ('''
 class DoubleConv(nn.Sequential):
     # ReLU before BatchNorm
     def __init__(self, in_channels, out_channels):
@@ -44,7 +47,9 @@ class UpBlock(nn.Module):
     def forward(self, x, skip):
         return self.conv(self.up(x) + skip)
 ''', ["double_conv_layers", "up_block_concatenates"]),
-    "unet": ('''
+    ],
+    "unet": [
+        ('''
 class UNet(nn.Module):
     # pairs the deepest UpBlock with the shallowest skip (skips not reversed)
     def __init__(self, in_channels=1, num_classes=2, features=(8, 16, 32, 64)):
@@ -69,13 +74,40 @@ class UNet(nn.Module):
             x = up(x, skip)
         return self.head(x)
 ''', ["unet_output_shape"]),
-    "fcn8s_fusion": ('''
+        ('''
+class UNet(nn.Module):
+    # keeps the blocks in plain Python lists: they are not registered as submodules (not trained)
+    def __init__(self, in_channels=1, num_classes=2, features=(8, 16, 32, 64)):
+        super().__init__()
+        f = list(features)
+        self.encoder = [DoubleConv(c_in, c_out) for c_in, c_out in zip([in_channels] + f[:-2], f[:-1])]
+        self.pool = nn.MaxPool2d(2)
+        self.bottleneck = DoubleConv(f[-2], f[-1])
+        self.decoder = [UpBlock(f[i + 1], f[i], f[i]) for i in reversed(range(len(f) - 1))]
+        self.head = nn.Conv2d(f[0], num_classes, kernel_size=1)
+
+    def forward(self, x):
+        skips = []
+        for block in self.encoder:
+            x = block(x)
+            skips.append(x)
+            x = self.pool(x)
+        x = self.bottleneck(x)
+        for up, skip in zip(self.decoder, reversed(skips)):
+            x = up(x, skip)
+        return self.head(x)
+''', ["unet_paths"]),
+    ],
+    "fcn8s_fusion": [
+        ('''
 def fcn8s_fuse(score_fr, score_pool4, score_pool3, up2_fr, up2_pool4, up8):
     # forgets the pool3 skip (this is FCN-16s)
     x = up2_fr(score_fr) + score_pool4
     return up8(up2_pool4(x))
 ''', ["fcn8s_fusion_sums"]),
-    "fcn8s": ('''
+    ],
+    "fcn8s": [
+        ('''
 class FCN8s(nn.Module):
     # score layers one stage too deep (pool4 and pool5 instead of pool3 and pool4)
     def __init__(self, in_channels=1, num_classes=2, widths=(8, 16, 32, 64, 64), fc_channels=128):
@@ -96,7 +128,9 @@ class FCN8s(nn.Module):
         return fcn8s_fuse(self.score_fr(self.classifier(pool5)), self.score_pool4(pool5),
                           self.score_pool3(pool4), self.up2_fr, self.up2_pool4, self.up8)
 ''', ["fcn8s_structure"]),
-    "rle": ('''
+    ],
+    "rle": [
+        ('''
 def rle_encode(mask):
     # row-major order (NumPy's default flatten) instead of top to bottom, then left to right
     pixels = np.concatenate([[0], (np.asarray(mask) != 0).flatten().astype(np.int8), [0]])
@@ -111,4 +145,5 @@ def rle_decode(rle, shape):
         flat[start - 1:start - 1 + length] = True
     return flat.reshape(shape)
 ''', ["rle_encode_examples", "rle_round_trip"]),
+    ],
 }
