@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export MPLBACKEND ?= Agg
 
-.PHONY: all test install data run results check release clean
+.PHONY: all test install sandbox-tool data run results check release clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,16 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed sandbox-tool
+
+# bubblewrap sandboxes every autograded notebook (common/grading/sandbox.py).
+sandbox-tool:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y -q bubblewrap || { apt-get update -q && apt-get install -y -q bubblewrap; }; \
+	  else \
+	    echo "bubblewrap (bwrap) is needed to sandbox graded notebooks: install it with \`sudo apt-get install bubblewrap\` (or your system's package)."; \
+	  fi; }
 
 data: install
 	dlmia data build --all

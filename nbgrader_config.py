@@ -15,6 +15,9 @@ c.CourseDirectory.release_directory = "labs"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.csv",
                             "*.png", "*.npz", "*.pth"]
 
+# Autograde through `dlmia grade autograde`: it runs each kernel in a bubblewrap sandbox
+# (common/grading/sandbox.py) and keeps the points earned before a kernel dies; a plain
+# `nbgrader autograde` runs student code unconfined.
 # A cell may run for at most 5 minutes while grading (the smoke configuration needs far less).
 c.ExecutePreprocessor.timeout = 300
 c.Execute.timeout = 300

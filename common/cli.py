@@ -138,13 +138,38 @@ def _bench_csv(args) -> int:
 def _autograde(args) -> int:
     from .grading.autograde import autograde_all, export_grades
 
+    if args.no_sandbox:
+        print("warning: grading without a sandbox: student code can read and change everything "
+              "this user can.", file=sys.stderr)
     table = autograde_all(args.lab, Path(args.course), args.students or None, jobs=args.jobs,
                           cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
-                          memory_mb=args.memory_mb)
+                          memory_mb=args.memory_mb, sandbox=not args.no_sandbox)
     print(table.to_string(index=False))
     if args.export:
-        grades = export_grades(Path(args.course))
+        grades = export_grades(Path(args.course), lab=args.lab, table=table)
         print(f"exported {len(grades)} grade rows to {Path(args.course) / 'grades.csv'}")
+    return 0
+
+
+def _feedback(args) -> int:
+    from .grading.feedback import generate_feedback
+
+    pages = generate_feedback(args.lab, Path(args.course), args.students or None)
+    for page in pages:
+        print(f"wrote {page}")
+    print(f"{len(pages)} feedback page(s), hidden tests and their traceback lines removed")
+    return 0
+
+
+def _tamper_scan(args) -> int:
+    from .grading.tamper import scan_course
+
+    table = scan_course(args.lab, Path(args.course), args.students or None)
+    for row in table.itertuples(index=False):
+        print(f"{row.student}/{row.notebook}: {row.flag}")
+    students = table["student"].nunique()
+    print(f"{len(table)} flag(s) in {students} submission(s) for a person to review"
+          if len(table) else "no flags")
     return 0
 
 
@@ -234,7 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     bc.add_argument("--folder", default=None, help="where to build the files (default: a "
                     "temporary folder)")
     bc.set_defaults(func=_bench_csv)
-    a = gsub.add_parser("autograde", help="autograde all submissions in parallel with limits")
+    a = gsub.add_parser("autograde", help="autograde all submissions in parallel, each in a "
+                        "sandbox with limits")
     a.add_argument("lab")
     a.add_argument("--course", default=".", help="nbgrader course folder (default: .)")
     a.add_argument("--students", nargs="*", help="only these students")
@@ -243,8 +269,23 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--notebook-timeout", type=float, default=1800,
                    help="seconds per notebook (default 1800)")
     a.add_argument("--memory-mb", type=float, default=6000, help="memory per notebook, MB")
-    a.add_argument("--export", action="store_true", help="then export grades.csv")
+    a.add_argument("--export", action="store_true",
+                   help="then export grades.csv (with each student's status and message)")
+    a.add_argument("--no-sandbox", action="store_true",
+                   help="run student code without the bubblewrap sandbox (trusted code only)")
     a.set_defaults(func=_autograde)
+    fb = gsub.add_parser("feedback", help="feedback HTML per student without hidden-test text "
+                         "(tracebacks included)")
+    fb.add_argument("lab")
+    fb.add_argument("--course", default=".", help="nbgrader course folder (default: .)")
+    fb.add_argument("--students", nargs="*", help="only these students")
+    fb.set_defaults(func=_feedback)
+    ts = gsub.add_parser("tamper-scan", help="flag code in submissions that patches the tests' "
+                         "libraries, hooks the kernel or reads grading files")
+    ts.add_argument("lab")
+    ts.add_argument("--course", default=".", help="nbgrader course folder (default: .)")
+    ts.add_argument("--students", nargs="*", help="only these students")
+    ts.set_defaults(func=_tamper_scan)
     lb = gsub.add_parser("leaderboard", help="score all students' CSVs, write CSV and HTML")
     lb.add_argument("labs", nargs="*", help="lab ids (default: all with submissions)")
     lb.add_argument("--submitted", default="submitted", help="folder <student>/<lab>/<file>.csv")
