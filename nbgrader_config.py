@@ -26,9 +26,10 @@ c.Execute.interrupt_on_timeout = True
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Feedback shows scores and tracebacks but not the hidden tests' source.
+# Feedback shows scores and tracebacks but not the hidden tests' source, not even inside a
+# traceback (ClearHiddenTests alone leaves the lines around a failing hidden assert).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "nbgrader.preprocessors.ClearHiddenTests",
+    "common.grading.feedback.HideHiddenTests",   # also rewrites tracebacks (nbgrader #917)
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -144,7 +144,10 @@ def _autograde(args) -> int:
     table = autograde_all(args.lab, Path(args.course), args.students or None, jobs=args.jobs,
                           cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
                           memory_mb=args.memory_mb, sandbox=not args.no_sandbox)
-    print(table.to_string(index=False))
+    print(table.drop(columns="tamper_flags").to_string(index=False))
+    for student, flags in table[["student", "tamper_flags"]].itertuples(index=False):
+        if flags:
+            print(f"tamper scan, {student} (for a person to review): {flags}")
     if args.export:
         grades = export_grades(Path(args.course), lab=args.lab, table=table)
         print(f"exported {len(grades)} grade rows to {Path(args.course) / 'grades.csv'}")

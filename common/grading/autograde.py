@@ -33,7 +33,9 @@ import psutil
 from ..env import RUN_DIR_ENV
 from ..errors import CourseError
 from .nbgrader_cli import nbgrader, nbgrader_env
+from .notebook import read_notebook
 from .sandbox import KERNEL_DIED, sandbox_problem
+from .tamper import scan_submission
 
 __all__ = ["AutogradeResult", "STATUSES", "autograde_student", "autograde_all", "export_grades",
            "edited_locked_cells", "check_submission", "threads_per_job"]
@@ -46,8 +48,6 @@ def edited_locked_cells(release_path: Path, submitted_path: Path) -> list[str]:
     cell with hidden tests (nbgrader #1961), so the comparison is made here against the release
     the student received.
     """
-    from .notebook import read_notebook
-
     if not (release_path.exists() and submitted_path.exists()):
         return []
     released = {c.metadata["nbgrader"]["grade_id"]: c.source.rstrip()
@@ -66,7 +66,9 @@ class AutogradeResult:
     """Outcome of one student's autograding.
 
     ``status`` is one of :data:`STATUSES`; ``message`` is one sentence for the instructor (empty
-    when there is nothing to say).
+    when there is nothing to say); ``tamper_flags`` lists, ``" | "``-separated, what the tamper
+    scan (:func:`common.grading.tamper.scan_submission`) found in the student's own cells, for a
+    person to review (it changes no points).
     """
 
     student: str
@@ -76,6 +78,7 @@ class AutogradeResult:
     edited_cells: str
     message: str
     deleted_cells: str = ""
+    tamper_flags: str = ""
 
 
 #: Every status a submission can get.
@@ -117,8 +120,6 @@ def threads_per_job(jobs: int) -> dict[str, str]:
 
 def _graded_ids(path: Path) -> list[str]:
     """grade_ids of the autograded (code) test cells of a notebook."""
-    from .notebook import read_notebook
-
     return [c.metadata["nbgrader"]["grade_id"] for c in read_notebook(path).cells
             if c.cell_type == "code" and c.get("metadata", {}).get("nbgrader", {}).get("grade")]
 
@@ -162,8 +163,6 @@ class _RunProblems:
 
 def _run_problems(autograded: Path) -> _RunProblems:
     """Read an autograded notebook for a stopped kernel and for cells that ran out of time."""
-    from .notebook import read_notebook
-
     found = _RunProblems()
     if not autograded.exists():
         return found
@@ -324,8 +323,11 @@ def _autograde_checked(lab, student, course_dir, cell_timeout, notebook_timeout,
     if deleted:
         notes.append(f"Test cells deleted by the student score 0: {', '.join(deleted)}.")
     message = " ".join(notes)
+    source = course_dir / "solutions" / lab / f"{lab}.ipynb"   # its hidden tests name more
+    flags = _quietly(lambda: scan_submission(read_notebook(source if source.exists() else release),
+                                             read_notebook(submitted)), [])
     return AutogradeResult(student, status, round(time.perf_counter() - start, 1), round(peak, 1),
-                           ",".join(edited), message[:400], ",".join(deleted))
+                           ",".join(edited), message[:400], ",".join(deleted), " | ".join(flags))
 
 
 def autograde_all(lab: str, course_dir: Path, students: list[str] | None = None, jobs: int = 2,
@@ -385,7 +387,8 @@ def export_grades(course_dir: Path, path: Path | None = None, lab: str | None = 
     nbgrader("export", f"--to={path}", cwd=course_dir)
     grades = pd.read_csv(path)
     if table is not None and lab is not None:
-        info = table[["student", "status", "message"]].rename(columns={"student": "student_id"})
+        info = table[["student", "status", "message", "tamper_flags"]] \
+            .rename(columns={"student": "student_id"})
         info.insert(0, "assignment", lab)
         grades = grades.merge(info, on=["assignment", "student_id"], how="outer")
         grades.to_csv(path, index=False)

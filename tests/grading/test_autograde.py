@@ -175,6 +175,14 @@ def test_every_student_gets_a_status_and_one_sentence(graded):
 
 
 @pytest.mark.slow
+def test_tamper_flags_reach_the_table_and_the_export(graded):
+    _, table, grades, _, _ = graded
+    assert table.loc["ada", "tamper_flags"] == ""
+    flags = table.loc["mal", "tamper_flags"]
+    assert "os._exit" in flags and grades.loc["mal", "tamper_flags"] == flags
+
+
+@pytest.mark.slow
 def test_the_honest_student_is_untouched(graded):
     root, _, grades, _, _ = graded
     assert grades.loc["ada", "raw_score"] == POINTS
