@@ -240,20 +240,16 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--no-run", action="store_true", help="skip executing the notebooks")
     chk.add_argument("--no-sync", action="store_true", help="skip the release comparison")
     chk.set_defaults(func=_grade_check)
-    v = gsub.add_parser("validate-csv", help="check a submission CSV against its schema")
-    v.add_argument("lab")
-    v.add_argument("file", type=Path)
-    v.add_argument("--name", default=None, help="submission name if the file was renamed")
-    v.add_argument("--max-mb", type=_max_mb, default=None,
-                   help="file-size limit in MiB (default: the submission's own)")
-    v.set_defaults(func=_validate_csv)
-    s = gsub.add_parser("score-csv", help="validate and score a submission CSV")
-    s.add_argument("lab")
-    s.add_argument("file", type=Path)
-    s.add_argument("--name", default=None, help="submission name if the file was renamed")
-    s.add_argument("--max-mb", type=_max_mb, default=None,
-                   help="file-size limit in MiB (default: the submission's own)")
-    s.set_defaults(func=_score_csv)
+    for name, help_text, func in (
+            ("validate-csv", "check a submission CSV against its schema", _validate_csv),
+            ("score-csv", "validate and score a submission CSV", _score_csv)):
+        csv_cmd = gsub.add_parser(name, help=help_text)
+        csv_cmd.add_argument("lab")
+        csv_cmd.add_argument("file", type=Path)
+        csv_cmd.add_argument("--name", default=None, help="submission name if the file was renamed")
+        csv_cmd.add_argument("--max-mb", type=_max_mb, default=None,
+                             help="file-size limit in MiB (default: the submission's own)")
+        csv_cmd.set_defaults(func=func)
     bc = gsub.add_parser("bench-csv", help="print time and memory of refusing oversize CSVs and "
                          "of checking and scoring the largest valid ones")
     bc.add_argument("labs", nargs="*", help="lab ids (default: all with submissions)")
