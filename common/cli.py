@@ -198,6 +198,16 @@ def _max_mb(text: str) -> float:
     return value
 
 
+def _course_command(gsub, name: str, help_text: str, func) -> argparse.ArgumentParser:
+    """A ``dlmia grade`` command over one lab's submissions in an nbgrader course folder."""
+    cmd = gsub.add_parser(name, help=help_text)
+    cmd.add_argument("lab")
+    cmd.add_argument("--course", default=".", help="nbgrader course folder (default: .)")
+    cmd.add_argument("--students", nargs="*", help="only these students")
+    cmd.set_defaults(func=func)
+    return cmd
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (every verb has ``--help``)."""
     p = argparse.ArgumentParser(prog="dlmia", description="Deep Learning in Medical Image "
@@ -258,11 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     bc.add_argument("--folder", default=None, help="where to build the files (default: a "
                     "temporary folder)")
     bc.set_defaults(func=_bench_csv)
-    a = gsub.add_parser("autograde", help="autograde all submissions in parallel, each in a "
-                        "sandbox with limits")
-    a.add_argument("lab")
-    a.add_argument("--course", default=".", help="nbgrader course folder (default: .)")
-    a.add_argument("--students", nargs="*", help="only these students")
+    a = _course_command(gsub, "autograde", "autograde all submissions in parallel, each in a "
+                        "sandbox with limits", _autograde)
     a.add_argument("--jobs", type=int, default=2, help="notebooks graded at once (default 2)")
     a.add_argument("--cell-timeout", type=int, default=300, help="seconds per cell (default 300)")
     a.add_argument("--notebook-timeout", type=float, default=1800,
@@ -272,19 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="then export grades.csv (with each student's status and message)")
     a.add_argument("--no-sandbox", action="store_true",
                    help="run student code without the bubblewrap sandbox (trusted code only)")
-    a.set_defaults(func=_autograde)
-    fb = gsub.add_parser("feedback", help="feedback HTML per student without hidden-test text "
-                         "(tracebacks included)")
-    fb.add_argument("lab")
-    fb.add_argument("--course", default=".", help="nbgrader course folder (default: .)")
-    fb.add_argument("--students", nargs="*", help="only these students")
-    fb.set_defaults(func=_feedback)
-    ts = gsub.add_parser("tamper-scan", help="flag code in submissions that patches the tests' "
-                         "libraries, hooks the kernel or reads grading files")
-    ts.add_argument("lab")
-    ts.add_argument("--course", default=".", help="nbgrader course folder (default: .)")
-    ts.add_argument("--students", nargs="*", help="only these students")
-    ts.set_defaults(func=_tamper_scan)
+    _course_command(gsub, "feedback", "feedback HTML per student without hidden-test text "
+                    "(tracebacks included)", _feedback)
+    _course_command(gsub, "tamper-scan", "flag code in submissions that patches the tests' "
+                    "libraries, hooks the kernel or reads grading files", _tamper_scan)
     lb = gsub.add_parser("leaderboard", help="score all students' CSVs, write CSV and HTML")
     lb.add_argument("labs", nargs="*", help="lab ids (default: all with submissions)")
     lb.add_argument("--submitted", default="submitted", help="folder <student>/<lab>/<file>.csv")
