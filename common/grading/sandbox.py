@@ -270,8 +270,25 @@ class SandboxKernelManager(AsyncKernelManager):
             self.remove_folders()
 
 
+def _stderr_as_stdout(cell):
+    """Show a graded test cell's stderr (a student's debug print, a library warning) as stdout.
+
+    nbgrader scores a test cell with any stderr output as failed; only an error should fail a
+    test, so the text stays visible, marked ``[stderr]``, on stdout.
+    """
+    meta = cell.metadata.get("nbgrader", {})
+    if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+        return cell
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream" and out.get("name") == "stderr":
+            out["name"] = "stdout"
+            out["text"] = "".join(f"[stderr] {line}" for line in out["text"].splitlines(True))
+    return cell
+
+
 class KeepGoingExecute(Execute):
-    """nbgrader's Execute that keeps the points earned before the kernel died.
+    """nbgrader's Execute that keeps the points earned before the kernel died, and whose test
+    cells do not fail for writing to stderr.
 
     When the kernel dies (``os._exit``, a crash, a killed process) or a cell runs past its time
     limit and ignores the interrupt (the kernel is then stopped), the cell that was running and
@@ -289,7 +306,8 @@ class KeepGoingExecute(Execute):
         reason = "the kernel died (os._exit, a crash or a limit) before this cell finished"
         if cell.cell_type != "code" or not self._dead:
             try:
-                return super().preprocess_cell(cell, resources, index)
+                cell, resources = super().preprocess_cell(cell, resources, index)
+                return _stderr_as_stdout(cell), resources
             except DeadKernelError:
                 self._dead = True
             except CellTimeoutError:

@@ -31,7 +31,6 @@ from pathlib import Path
 
 import nibabel as nib
 import numpy as np
-import SimpleITK as sitk
 
 from ..errors import DataError
 from ._guard import finite_or_raise, reading, require_file
@@ -215,6 +214,8 @@ def _read_metaimage(path: Path) -> tuple[np.ndarray, dict]:
 
 def _read_sitk(path: Path, shown: Path | None = None) -> tuple[np.ndarray, dict]:
     """Read with SimpleITK; ``shown`` is the file named in messages (default ``path``)."""
+    import SimpleITK as sitk   # ~100 MB: loaded only by the files nibabel does not read
+
     shown = shown or path
     try:
         image = sitk.ReadImage(str(path))
