@@ -6,11 +6,12 @@ Every failure the course foresees is one sentence on stderr and exit status 1, n
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
-from .env import DATA_ENV
+from .env import DATA_ENV, HIDDEN_SEED_ENV
 from .errors import CourseError
 
 __all__ = ["main", "build_parser"]
@@ -26,7 +27,8 @@ def _data_build(args) -> int:
         raise CourseError(f"Name a dataset to build ({', '.join(PHANTOM_NAMES)}) or pass --all.")
     names = available_phantoms() if args.all else args.names
     start = time.perf_counter()
-    build_all(root=args.root, force=args.force, seed=args.seed, names=names)
+    hidden_seed = args.hidden_seed if args.hidden_seed is not None else os.environ.get(HIDDEN_SEED_ENV)
+    build_all(root=args.root, force=args.force, seed=args.seed, names=names, hidden_seed=hidden_seed)
     print(f"built {len(names)} dataset(s) in {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -187,6 +189,14 @@ def _leaderboard(args) -> int:
     return 0
 
 
+def _grade_bundle(args) -> int:
+    from .grading.bundle import write_bundle
+
+    out = write_bundle(args.out)
+    print(f"wrote the students' copy to {out} (no solutions, tests, grading tools or answer keys)")
+    return 0
+
+
 def _max_mb(text: str) -> float:
     """``--max-mb`` value: a positive number of MiB."""
     try:
@@ -222,6 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--force", action="store_true", help="rebuild even if up to date")
     b.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
     b.add_argument("--root", type=Path, default=None, help=f"data root (default ${DATA_ENV})")
+    b.add_argument("--hidden-seed", default=None, metavar="SECRET",
+                   help=f"instructor's secret that draws the hidden test splits (default "
+                   f"${HIDDEN_SEED_ENV}, which stays out of shell history; never written to disk)")
     b.set_defaults(func=_data_build)
     ls = dsub.add_parser("list", help="list datasets and whether they are built")
     ls.add_argument("--root", type=Path, default=None, help=f"data root (default ${DATA_ENV})")
@@ -291,6 +304,10 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--max-mb", type=_max_mb, default=None,
                     help="file-size limit in MiB (default: each submission's own)")
     lb.set_defaults(func=_leaderboard)
+    bun = gsub.add_parser("bundle", help="write the students' copy: common/ without grading tools "
+                          "or answer keys, labs/, dataset cards, a README")
+    bun.add_argument("out", type=Path, help="a new or empty folder")
+    bun.set_defaults(func=_grade_bundle)
     return p
 
 
@@ -301,6 +318,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith(f"{__package__}.grading"):
+            raise
+        print("error: this copy of the course has no grading tools; run grading commands in the "
+              "instructor's copy.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

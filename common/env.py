@@ -13,7 +13,7 @@ import os
 from typing import Iterator, Mapping
 
 __all__ = ["DATA_ENV", "RUN_DIR_ENV", "SMOKE_ENV", "DEVICE_ENV", "PROGRESS_ENV",
-           "NBGRADER_EXECUTION_ENV", "LAB07_REFERENCE_ENV", "environment"]
+           "NBGRADER_EXECUTION_ENV", "LAB07_REFERENCE_ENV", "HIDDEN_SEED_ENV", "environment"]
 
 #: points the course at a data folder (phantoms or a real download); default ``datasets/``.
 DATA_ENV = "DLMIA_DATA"
@@ -27,6 +27,9 @@ DEVICE_ENV = "DLMIA_DEVICE"
 PROGRESS_ENV = "DLMIA_PROGRESS"
 #: points lab07's scorer at another reference ``similarities.csv``.
 LAB07_REFERENCE_ENV = "DLMIA_LAB07_REFERENCE"
+#: the instructor's secret that draws the hidden test splits (``dlmia data build --hidden-seed``);
+#: set it only where the grader builds data, never where student code runs.
+HIDDEN_SEED_ENV = "DLMIA_HIDDEN_SEED"
 #: set by nbgrader while it runs a notebook (``autograde``, ``validate``).
 NBGRADER_EXECUTION_ENV = "NBGRADER_EXECUTION"
 

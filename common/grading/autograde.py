@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 import psutil
 
-from ..env import RUN_DIR_ENV
+from ..env import HIDDEN_SEED_ENV, RUN_DIR_ENV
 from ..errors import CourseError
 from .nbgrader_cli import nbgrader, nbgrader_env
 from .notebook import read_notebook
@@ -270,6 +270,8 @@ def _autograde_checked(lab, student, course_dir, cell_timeout, notebook_timeout,
         # Everything the grading process leaves (sandbox copies, IPC sockets, run outputs) lies
         # in ``scratch`` and goes with it, even when the process is killed.
         extra = {**(env or {}), RUN_DIR_ENV: str(Path(scratch) / "runs"), "TMPDIR": scratch}
+        # the instructor's hidden-split secret never reaches a grading process (nor its kernel)
+        extra[HIDDEN_SEED_ENV] = None
         popen = subprocess.Popen(cmd, cwd=str(course_dir), env=nbgrader_env(extra), text=True,
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         proc = psutil.Process(popen.pid)

@@ -13,11 +13,16 @@ __all__ = ["nbgrader", "nbgrader_env"]
 
 
 def nbgrader_env(extra: dict | None = None) -> dict:
-    """This process's environment with the interpreter's ``bin/`` first on PATH."""
+    """This process's environment with the interpreter's ``bin/`` first on PATH, updated with
+    ``extra`` (a value of ``None`` removes that variable)."""
     env = dict(os.environ)
     bindir = str(Path(sys.executable).parent)
     env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
-    env.update(extra or {})
+    for key, value in (extra or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
     return env
 
 

@@ -47,7 +47,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer, Unicode
 
-from ..env import DATA_ENV, RUN_DIR_ENV
+from ..env import DATA_ENV, HIDDEN_SEED_ENV, RUN_DIR_ENV
 
 __all__ = ["SandboxSpec", "sandbox_command", "sandbox_problem", "INSTALL_HINT",
            "SandboxKernelManager", "SandboxExecute", "KeepGoingExecute", "KERNEL_DIED",
@@ -65,6 +65,8 @@ KERNEL_DIED = "KernelDied"
 #: process limit of one sandbox is not shared with another's.
 _UID_BASE = 2_000_000
 #: Environment variables passed from the grader to the sandboxed kernel (names or prefixes).
+#: never passed to student code: the instructor's secret that draws the hidden splits.
+_ENV_SECRET = (HIDDEN_SEED_ENV,)
 _ENV_KEEP = ("DLMIA_", "NBGRADER_", "OMP_", "MKL_", "OPENBLAS_", "MPLBACKEND", "LANG", "LC_",
              "TZ", "PYTHONHASHSEED", "TORCH_HOME", "HF_HOME", "JPY_")
 
@@ -203,7 +205,7 @@ def sandbox_command(cmd: list[str], spec: SandboxSpec) -> list[str]:
     mount("--bind", Path(spec.copy), Path(spec.workdir))
     mount("--bind", Path(spec.ipc_dir), Path(spec.ipc_dir))
     args += ["--chdir", str(spec.workdir), "--clearenv"]
-    env = {k: v for k, v in spec.env.items() if k.startswith(_ENV_KEEP)}
+    env = {k: v for k, v in spec.env.items() if k.startswith(_ENV_KEEP) and k not in _ENV_SECRET}
     env.update({"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
                 "HOME": "/tmp", "USER": "student", "LOGNAME": "student",
                 "MPLCONFIGDIR": "/tmp/matplotlib", "MPLBACKEND": "Agg",

@@ -5,6 +5,14 @@
 seed and every file's checksum are unchanged; ``force=True`` rebuilds. Builders that share a
 data root take turns (a lock file, ``.build.lock``), so two commands started at once neither race
 on a folder nor lose a manifest entry: the second finds the first's build and skips it.
+
+``hidden_seed`` (the instructor's secret, ``dlmia data build --hidden-seed`` or
+``$DLMIA_HIDDEN_SEED``) draws the hidden test split of each leaderboard dataset
+(:data:`HIDDEN_SPLIT_PHANTOMS`) from a generator seeded by the secret, so rerunning a generator
+with the public seed does not give the hidden labels; the other splits stay byte-identical. The
+manifest records that a secret was used (``"hidden_seed": true``), never the secret. A build with
+a secret always runs (nothing on disk tells whether the secret changed); a build without one
+leaves a current secret build in place (``force=True`` replaces it with the public one).
 """
 
 from __future__ import annotations
@@ -23,12 +31,34 @@ from ..errors import DataError
 from ..paths import data_root
 from .registry import PHANTOMS, get_phantom
 
-__all__ = ["build_phantom", "build_all", "sha256_of", "manifest_path"]
+__all__ = ["build_phantom", "build_all", "sha256_of", "manifest_path", "hidden_seed_entropy",
+           "HIDDEN_SPLIT_PHANTOMS"]
 
 #: lock file in the data root that serialises builders.
 LOCK_NAME = ".build.lock"
 #: seconds a builder waits for another one before giving up.
 LOCK_TIMEOUT_S = 600
+#: the phantoms whose hidden test split a secret can draw (the leaderboard datasets).
+HIDDEN_SPLIT_PHANTOMS = ("ct_volumes", "seg2d", "cxr", "spine_mr")
+
+
+def hidden_seed_entropy(secret: str) -> int:
+    """The integer a generator seeds its hidden split with, derived from the instructor's secret.
+
+    Args:
+        secret: any non-empty text.
+
+    Returns:
+        A 128-bit integer from the secret's SHA-256 (the secret itself reaches no generator).
+
+    Raises:
+        DataError: when the secret is empty.
+    """
+    if not secret:
+        raise DataError("The hidden seed is empty; give a non-empty secret with --hidden-seed or "
+                        "$DLMIA_HIDDEN_SEED.")
+    digest = hashlib.sha256(b"dlmia hidden split\0" + secret.encode("utf-8")).digest()
+    return int.from_bytes(digest[:16], "big")
 
 
 def sha256_of(path: Path) -> str:
@@ -64,7 +94,7 @@ def _read_manifest(root: Path) -> dict:
 
 
 def build_phantom(name: str, root: Path | None = None, force: bool = False, seed: int = 0,
-                  verbose: bool = True) -> dict:
+                  verbose: bool = True, hidden_seed: str | None = None) -> dict:
     """Build one phantom into ``<root>/<name>`` unless an identical build is already there.
 
     Args:
@@ -73,37 +103,55 @@ def build_phantom(name: str, root: Path | None = None, force: bool = False, seed
         force: rebuild even when the manifest says the build is current.
         seed: generator seed; the same seed gives byte-identical files.
         verbose: print one line with the outcome and the time.
+        hidden_seed: the instructor's secret; draws the hidden test split of a phantom in
+            :data:`HIDDEN_SPLIT_PHANTOMS` (others build as without it). ``None``: the public
+            build, or a current secret build left in place.
 
     Returns:
-        The manifest entry: ``{"version", "seed", "seconds", "files": {relpath: sha256}}``.
+        The manifest entry: ``{"version", "seed", "seconds", "files": {relpath: sha256}}``, plus
+        ``"hidden_seed": True`` when a secret drew the hidden split.
+
+    Raises:
+        DataError: when the name is unknown, the secret is empty, or another builder holds the
+            lock too long.
     """
     module = get_phantom(name)
+    hidden = None
+    if hidden_seed is not None:
+        entropy = hidden_seed_entropy(hidden_seed)   # an empty secret is refused for any phantom
+        hidden = entropy if name in HIDDEN_SPLIT_PHANTOMS else None
     root = Path(root or data_root())
     root.mkdir(parents=True, exist_ok=True)
     lock = FileLock(root / LOCK_NAME, timeout=LOCK_TIMEOUT_S)
     try:
         with lock:
-            return _build_locked(module, name, root, force, seed, verbose)
+            return _build_locked(module, name, root, force, seed, verbose, hidden)
     except Timeout:
         raise DataError(f"Another `dlmia data build` has held {root / LOCK_NAME} for "
                         f"{LOCK_TIMEOUT_S} s; wait for it to finish, or delete that file if no "
                         "build is running.") from None
 
 
-def _build_locked(module, name: str, root: Path, force: bool, seed: int, verbose: bool) -> dict:
+def _build_locked(module, name: str, root: Path, force: bool, seed: int, verbose: bool,
+                  hidden: int | None) -> dict:
     target = root / name
     manifest = _read_manifest(root)
     entry = manifest.get(name)
     version = getattr(module, "VERSION", 1)
-    if (not force and entry and entry.get("version") == version and entry.get("seed") == seed
-            and target.is_dir() and _checksums(target) == entry.get("files")):
+    if (not force and hidden is None and entry and entry.get("version") == version
+            and entry.get("seed") == seed and target.is_dir()
+            and _checksums(target) == entry.get("files")):
         if verbose:
-            print(f"{name}: up to date ({len(entry['files'])} files)")
+            drawn = ", hidden split from a secret" if entry.get("hidden_seed") else ""
+            print(f"{name}: up to date ({len(entry['files'])} files{drawn})")
         return entry
     start = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
     try:
-        module.build(tmp, seed=seed)
+        if hidden is None:
+            module.build(tmp, seed=seed)
+        else:
+            module.build(tmp, seed=seed, hidden_seed=hidden)
         if target.exists():
             shutil.rmtree(target)
         tmp.rename(target)
@@ -112,6 +160,8 @@ def _build_locked(module, name: str, root: Path, force: bool, seed: int, verbose
             shutil.rmtree(tmp, ignore_errors=True)
     seconds = round(time.perf_counter() - start, 2)
     entry = {"version": version, "seed": seed, "seconds": seconds, "files": _checksums(target)}
+    if hidden is not None:
+        entry["hidden_seed"] = True
     manifest = _read_manifest(root)
     manifest[name] = entry
     partial = manifest_path(root).with_suffix(".json.partial")
@@ -119,12 +169,13 @@ def _build_locked(module, name: str, root: Path, force: bool, seed: int, verbose
     os.replace(partial, manifest_path(root))   # readers never see a half-written manifest
     if verbose:
         size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file()) / 2**20
-        print(f"{name}: built {len(entry['files'])} files, {size:.1f} MB in {seconds:.1f} s")
+        drawn = ", hidden split from a secret" if hidden is not None else ""
+        print(f"{name}: built {len(entry['files'])} files, {size:.1f} MB in {seconds:.1f} s{drawn}")
     return entry
 
 
 def build_all(root: Path | None = None, force: bool = False, seed: int = 0,
-              names: list[str] | None = None) -> dict:
+              names: list[str] | None = None, hidden_seed: str | None = None) -> dict:
     """Build every phantom, or those named, with :func:`build_phantom`.
 
     Args:
@@ -132,12 +183,16 @@ def build_all(root: Path | None = None, force: bool = False, seed: int = 0,
         force: rebuild even when a build is current.
         seed: generator seed.
         names: phantoms to build, in that order (default: all, in build order).
+        hidden_seed: the instructor's secret for the hidden test splits (see
+            :func:`build_phantom`).
 
     Returns:
         ``{name: manifest entry}``.
 
     Raises:
-        DataError: when a name is unknown or another builder holds the lock too long.
+        DataError: when a name is unknown, the secret is empty, or another builder holds the
+            lock too long.
     """
     names = list(PHANTOMS) if names is None else names
-    return {n: build_phantom(n, root=root, force=force, seed=seed) for n in names}
+    return {n: build_phantom(n, root=root, force=force, seed=seed, hidden_seed=hidden_seed)
+            for n in names}

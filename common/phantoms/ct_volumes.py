@@ -58,12 +58,16 @@ def _z(values: np.ndarray) -> np.ndarray:
     return (values - values.mean()) / values.std()
 
 
-def draw_patients(seed: int = 0, n: int | None = None) -> pd.DataFrame:
+def draw_patients(seed: int = 0, n: int | None = None, hidden_seed: int | None = None) -> pd.DataFrame:
     """Draw every patient's clinical data, lesion geometry and label.
 
     Args:
         seed: seeds a ``numpy`` Generator.
         n: number of patients (default :data:`N_PATIENTS`).
+        hidden_seed: an integer drawn from the instructor's secret; when given, the test
+            patients' age, sex, geometry and label are redrawn from a generator seeded with it and
+            ``seed`` (labelled with the public standardisation and threshold); the other rows and
+            every patient's split stay as the public draw has them.
 
     Returns:
         One row per patient: ``patient_id, age, sex, label, split`` and the hidden geometry
@@ -85,7 +89,7 @@ def draw_patients(seed: int = 0, n: int | None = None) -> pd.DataFrame:
         stop = n if name == _SPLITS[-1][0] else start + int(round(fraction * n))
         split[order[start:stop]] = name
         start = stop
-    return pd.DataFrame({
+    patients = pd.DataFrame({
         "patient_id": [f"P{i:04d}" for i in range(n)],
         "age": age,
         "sex": np.where(male, "M", "F"),
@@ -97,6 +101,31 @@ def draw_patients(seed: int = 0, n: int | None = None) -> pd.DataFrame:
         "y_centre": rng.uniform(22, 42, size=n),
         "x_centre": rng.uniform(22, 42, size=n),
     })
+    if hidden_seed is None:
+        return patients
+    # the test rows again, from the secret's generator, scored on the public population's scale
+    test = (split == "test").nonzero()[0]
+    m, hidden = len(test), np.random.default_rng([hidden_seed, seed])
+    h_age = hidden.integers(30, 86, size=m)
+    h_male = hidden.random(m) < 0.5
+    h_radius = hidden.uniform(*RADIUS_RANGE, size=m)
+    h_thickness = hidden.uniform(*THICKNESS_RANGE, size=m)
+
+    def scaled(values: np.ndarray, population: np.ndarray) -> np.ndarray:
+        return (values - population.mean()) / population.std()
+
+    h_score = (0.6 * scaled(h_radius, radius) + 1.0 * scaled(h_thickness, thickness)
+               + 0.9 * scaled(h_age.astype(float), age.astype(float)) + 0.7 * h_male
+               + hidden.normal(0.0, 0.35, size=m))
+    patients.loc[test, "age"] = h_age
+    patients.loc[test, "sex"] = np.where(h_male, "M", "F")
+    patients.loc[test, "label"] = (h_score > np.median(score)).astype(int)
+    patients.loc[test, "radius"] = h_radius
+    patients.loc[test, "thickness"] = h_thickness
+    patients.loc[test, "z_centre"] = KEY_SLICE + hidden.uniform(-0.3, 0.3, size=m)
+    patients.loc[test, "y_centre"] = hidden.uniform(22, 42, size=m)
+    patients.loc[test, "x_centre"] = hidden.uniform(22, 42, size=m)
+    return patients
 
 
 def make_volume(row: pd.Series, rng: np.random.Generator) -> np.ndarray:
@@ -128,15 +157,31 @@ def make_volume(row: pd.Series, rng: np.random.Generator) -> np.ndarray:
 
 
 
-def build(out_dir: Path, seed: int = 0) -> None:
+def build(out_dir: Path, seed: int = 0, hidden_seed: int | None = None) -> None:
     """Write ``patients.csv`` and ``volumes/*.nii.gz`` into ``out_dir``; the test labels go to
-    the answer key ``labels`` beside the data root's other keys."""
+    the answer key ``labels`` beside the data root's other keys.
+
+    Args:
+        out_dir: an empty folder that becomes ``<data root>/ct_volumes``.
+        seed: the generator seed; the same seed gives byte-identical files.
+        hidden_seed: an integer drawn from the instructor's secret; when given, the test patients
+            (their volumes, their rows of ``patients.csv`` and the key) come from generators
+            seeded with it and ``seed`` (:func:`draw_patients`), while the train and val volumes
+            and rows stay byte-identical. ``None``: everything comes from ``seed``.
+    """
     out_dir = Path(out_dir)
     (out_dir / "volumes").mkdir(parents=True, exist_ok=True)
-    patients = draw_patients(seed)
+    patients = draw_patients(seed, hidden_seed=hidden_seed)
+    public = patients if hidden_seed is None else draw_patients(seed)
     rng = np.random.default_rng([seed, 1])
-    for _, row in patients.iterrows():
-        write_nifti_gz(make_volume(row, rng), out_dir / "volumes" / f"{row['patient_id']}.nii.gz",
+    hidden = None if hidden_seed is None else np.random.default_rng([hidden_seed, seed, 1])
+    for i, row in patients.iterrows():
+        if hidden is not None and row["split"] == "test":
+            make_volume(public.loc[i], rng)   # keeps the public stream where the other volumes expect it
+            volume = make_volume(row, hidden)
+        else:
+            volume = make_volume(row, rng)
+        write_nifti_gz(volume, out_dir / "volumes" / f"{row['patient_id']}.nii.gz",
                        SPACING, compresslevel=1)
     public = patients[["patient_id", "age", "sex", "label", "split"]].copy()
     public["label"] = public["label"].astype(object)

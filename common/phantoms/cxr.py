@@ -191,12 +191,23 @@ def _write_dicom(path: Path, enc: dict, image_id: str, patient_id: str, index: i
     ds.save_as(path, enforce_file_format=True)
 
 
-def build(out_dir: Path, seed: int = 0) -> None:
-    """Write ``train/``, ``test/`` and ``train.csv`` into ``out_dir``; test boxes to the key."""
+def build(out_dir: Path, seed: int = 0, hidden_seed: int | None = None) -> None:
+    """Write ``train/``, ``test/`` and ``train.csv`` into ``out_dir``; test boxes to the key.
+
+    Args:
+        out_dir: an empty folder that becomes ``<data root>/cxr``.
+        seed: the generator seed; the same seed gives byte-identical files.
+        hidden_seed: an integer drawn from the instructor's secret; when given, the test images
+            and their boxes come from a generator seeded with it and ``seed`` (image ids and UIDs
+            still derive from ``seed``), while ``train/`` and ``train.csv`` stay byte-identical.
+            ``None``: the test split continues the public stream.
+    """
     out_dir = Path(out_dir)
     rng = np.random.default_rng(seed)
     patient = 0
     for split, n_patients in _SPLITS.items():
+        if split == "test" and hidden_seed is not None:
+            rng = np.random.default_rng([hidden_seed, seed])
         (out_dir / split).mkdir(parents=True, exist_ok=True)
         rows = []
         for _ in range(n_patients):

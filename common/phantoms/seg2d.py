@@ -146,17 +146,22 @@ def _encode_mask(mask: np.ndarray) -> str:
     return rle_encode(mask > 0)
 
 
-def build(out_dir: Path, seed: int = 0) -> None:
+def build(out_dir: Path, seed: int = 0, hidden_seed: int | None = None) -> None:
     """Write the seg2d phantom into ``out_dir`` and the test masks into the answer keys.
 
     Args:
         out_dir: an empty folder that becomes ``<data root>/seg2d``.
         seed: the generator seed; the same seed gives byte-identical files.
+        hidden_seed: an integer drawn from the instructor's secret; when given, the test split
+            (images and key) comes from a generator seeded with it and ``seed``, while train and
+            val stay byte-identical. ``None``: the test split continues the public stream.
     """
     out_dir = Path(out_dir)
     rng = np.random.default_rng(seed)
     key_rows = []
     for split, count in SPLITS.items():
+        if split == "test" and hidden_seed is not None:
+            rng = np.random.default_rng([hidden_seed, seed])
         (out_dir / split / "images").mkdir(parents=True, exist_ok=True)
         if split != "test":
             (out_dir / split / "masks").mkdir(parents=True, exist_ok=True)

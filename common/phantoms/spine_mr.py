@@ -205,12 +205,16 @@ def write_xlsx(table: pd.DataFrame, path: Path, sheet: str = "annotations") -> P
     return path
 
 
-def build(out_dir: Path, seed: int = 0) -> None:
+def build(out_dir: Path, seed: int = 0, hidden_seed: int | None = None) -> None:
     """Write the spine_mr dataset into ``out_dir`` (see the module docstring for the layout).
 
     Args:
         out_dir: an empty folder, normally ``<data root>/spine_mr`` (via ``build_phantom``).
         seed: seeds one ``numpy`` Generator; the same seed gives byte-identical files.
+        hidden_seed: an integer drawn from the instructor's secret; when given, the test patients
+            (volumes, masks, table rows and key) come from a generator seeded with it and
+            ``seed``, while the training patients stay byte-identical. ``None``: the test
+            patients continue the public stream.
     """
 
     out_dir = Path(out_dir)
@@ -219,6 +223,8 @@ def build(out_dir: Path, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     annotations, truth = [], []
     for k in range(N_PATIENTS):
+        if k == N_PATIENTS - N_TEST and hidden_seed is not None:
+            rng = np.random.default_rng([hidden_seed, seed])   # the test patients come last
         pid = f"{k + 1:03d}"
         age = int(rng.integers(22, 80))
         sex = "F" if rng.random() < 0.5 else "M"

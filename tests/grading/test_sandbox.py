@@ -161,3 +161,15 @@ def test_process_memory_and_disk_limits(course):
     assert spec.max_procs - 10 < procs <= spec.max_procs + 2, proc.stdout   # bounded at the limit
     assert "MEMORY-DENIED" in proc.stdout, proc.stdout + proc.stderr
     assert "WROTE" not in proc.stdout and proc.stdout.count("DISK-DENIED") == 2, proc.stdout
+
+
+def test_the_hidden_split_secret_never_reaches_student_code(tmp_path, monkeypatch):
+    """The instructor's DLMIA_HIDDEN_SEED is dropped from the kernel's and the grader's environment."""
+    from common.env import HIDDEN_SEED_ENV
+    from common.grading.nbgrader_cli import nbgrader_env
+
+    monkeypatch.setenv(HIDDEN_SEED_ENV, "instructor secret")
+    spec = SandboxSpec(workdir=tmp_path, copy=tmp_path / "copy", ipc_dir=tmp_path / "ipc", env=dict(os.environ))
+    command = sandbox_command([sys.executable, "-c", "pass"], spec)
+    assert "instructor secret" not in " ".join(command) and HIDDEN_SEED_ENV not in command
+    assert HIDDEN_SEED_ENV not in nbgrader_env({HIDDEN_SEED_ENV: None})

@@ -1,0 +1,260 @@
+"""The students' copy of the course: what ``dlmia grade bundle OUT`` writes.
+
+The copy holds ``common/`` without the grading tools (:mod:`common.grading`) and with lab01's
+answer-key function (:func:`common.digits.digits_answer_key`, which computes the held-out labels)
+replaced by one that raises a one-sentence :class:`~common.errors.DataError`; the released
+notebooks ``labs/``; the dataset cards ``datasets/*.md``; a students' ``README.md``; and a
+``pyproject.toml`` and ``environment.yml`` trimmed so that ``pip install -e .`` works there (the
+``dlmia`` command keeps building data and checking CSVs; the grading verbs answer with one
+sentence). Nothing from ``solutions/``, ``tests/``, ``runs/``, gradebooks or answer keys.
+
+The copy is written into a temporary folder beside ``OUT`` and renamed at the end, after
+:func:`bundle_problems` found no grading file and no line of any source notebook's solution or
+hidden-test blocks in it: a crash or a leak leaves nothing at ``OUT``.
+
+Example:
+    >>> write_bundle(Path("/tmp/dlmia-student"))
+    PosixPath('/tmp/dlmia-student')
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import tempfile
+import tomllib
+from pathlib import Path
+from types import SimpleNamespace
+
+from ..errors import CourseError
+from ..paths import repo_root
+from .course_check import leaked_lines
+from .notebook import read_notebook
+
+__all__ = ["write_bundle", "bundle_problems", "FORBIDDEN_PARTS", "SHARED_LINES", "README"]
+
+#: parts of ``common/`` that stay with the grader (paths relative to ``common/``).
+GRADER_ONLY = ("grading",)
+#: a path in the copy with one of these components (or suffixes) is a leak.
+FORBIDDEN_PARTS = ("solutions", "tests", "runs", "answer_keys", "grading", "gradebook.db",
+                   "autograded", "submitted", "feedback")
+FORBIDDEN_SUFFIXES = (".db", ".sqlite")
+#: files and folders never copied (caches, build output).
+_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info",
+                                 ".DS_Store")
+#: sections of the course's ``pyproject.toml`` the copy keeps.
+_PYPROJECT_SECTIONS = ("build-system", "project", "project.scripts", "tool.setuptools.packages.find")
+
+#: lines of a source notebook's solution or hidden tests that the shipped package also holds, each
+#: reviewed, with why it may ship; every other such line makes :func:`write_bundle` refuse.
+SHARED_LINES: dict[str, str] = {
+    "model.eval().to(device)": "a PyTorch idiom (common/training.py, common/detection/evaluate.py)",
+    "with torch.no_grad():": "a PyTorch idiom (common/inflate/fast_block.py)",
+    "except RuntimeError:": "a Python idiom (common/io/volumes.py)",
+    "return pd.DataFrame(rows)": "a pandas idiom (common/detection/data.py)",
+    "mask = np.asarray(mask)": "a NumPy idiom (common/io/rle.py)",
+    "f = list(features)": "a Python idiom (common/segmentation/resunetpp.py)",
+    "if ct.shape != mask.shape:": "a shape check (common/inflate/knee_data.py)",
+    "for layer in LAYERS for a, b in REGION_PAIRS]":
+        "lab07's submission ids, part of its published CSV format (common/submissions/lab07_*.py)",
+    "vectors = {}": "the forward-hook pattern of common/inflate/benchmark.py (lab07's timing script); "
+                    "lab07's collect_features task uses the same pattern: review",
+    "def keep(name):": "as 'vectors = {}'",
+    "def hook(module, inputs, output):": "as 'vectors = {}'",
+    "changes = np.flatnonzero(pixels[1:] != pixels[:-1]) + 1":
+        "common/io/rle.py, the leaderboard codec seg2d's builder and lab04's checks need, equals "
+        "lab04's graded rle task: shipped until that task or the codec's home changes",
+    "flat[start - 1:start - 1 + length] = True": "as the rle line above",
+    'return flat.reshape(shape, order="F")': "as the rle line above",
+}
+
+#: what replaces ``digits_answer_key`` in the copy's ``common/digits.py``.
+_DIGITS_STUB = '''def digits_answer_key() -> pd.DataFrame:
+    """lab01's held-out labels: kept by the grader, so not part of the students' copy.
+
+    Raises:
+        DataError: always.
+    """
+    raise DataError("lab01's test labels stay with the grader, so this copy cannot check or score "
+                    "a lab01 CSV; submit it and the grader scores it.")
+'''
+
+README = """# Deep Learning in Medical Image Analysis: the labs
+
+The labs as Jupyter notebooks (`labs/<lab>/<lab>.ipynb`), the course package `common/` they
+import, and one card per dataset (`datasets/*.md`: source, layout, columns).
+
+## Set up and run a lab
+
+```bash
+python -m venv .venv && . .venv/bin/activate && pip install -e . && dlmia data build --all \\
+  && jupyter lab labs/lab01_digits_mlp/lab01_digits_mlp.ipynb
+```
+
+(or `conda env create -f environment.yml && conda activate dlmia-labs` instead of the venv).
+`dlmia data build --all` writes the practice datasets into `datasets/`; when your instructor hands
+out a data folder, point the course at it with `export DLMIA_DATA=<folder>` instead. Set
+`DLMIA_SMOKE=1` for a seconds-long run of a lab.
+
+## Check a submission CSV
+
+```bash
+dlmia grade validate-csv lab04_segmentation runs/lab04_segmentation/submission.csv
+```
+
+It reports every problem of the file (columns, ids, values, size) in one sentence each, checked
+against the test split of the data you built or were given. lab01's labels stay with the grader:
+its CSV is checked when you submit it.
+"""
+
+
+def _copy_common(src: Path, dst: Path) -> None:
+    """``common/`` without the grader's parts and with lab01's answer key left out."""
+    left_out = {src / part for part in GRADER_ONLY}
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skipped = set(_IGNORE(folder, names))
+        return skipped | {n for n in names if Path(folder) / n in left_out}
+
+    shutil.copytree(src, dst, ignore=ignore)
+    digits = dst / "digits.py"
+    digits.write_text(_without_answer_key(digits.read_text()))
+
+
+def _without_answer_key(text: str) -> str:
+    """``common/digits.py`` with ``digits_answer_key`` replaced by :data:`_DIGITS_STUB`.
+
+    Raises:
+        CourseError: when the module no longer defines the function (the copy would not know what
+            to leave out).
+    """
+    found = [node for node in ast.parse(text).body
+             if isinstance(node, ast.FunctionDef) and node.name == "digits_answer_key"]
+    if len(found) != 1:
+        raise CourseError("common/digits.py no longer defines digits_answer_key once; update "
+                          "common/grading/bundle.py to leave lab01's answer key out.")
+    lines = text.splitlines(keepends=True)
+    start = min([found[0].lineno] + [d.lineno for d in found[0].decorator_list]) - 1
+    stubbed = "".join(lines[:start]) + _DIGITS_STUB + "".join(lines[found[0].end_lineno:])
+    ast.parse(stubbed)
+    return stubbed
+
+
+def _pyproject(text: str) -> str:
+    """The course's ``pyproject.toml`` reduced to what ``pip install -e .`` needs."""
+    sections = re.split(r"(?m)^(?=\[)", text)
+    kept = [s for s in sections
+            if s.startswith("[") and s[1:s.index("]")].strip() in _PYPROJECT_SECTIONS]
+    out = "".join(kept).rstrip() + "\n"
+    return out.replace('description = "', 'description = "Students\' copy: ', 1)
+
+
+def _environment(pyproject_text: str) -> str:
+    """A conda ``environment.yml`` with the copy's dependencies."""
+    deps = tomllib.loads(pyproject_text)["project"]["dependencies"]
+    pip = "".join(f"      - {d}\n" for d in deps)
+    return ("# conda environment for the dlmia-labs students' copy.\n"
+            "# conda env create -f environment.yml && conda activate dlmia-labs\n"
+            "name: dlmia-labs\nchannels:\n  - conda-forge\ndependencies:\n  - python=3.11\n"
+            f"  - pip\n  - pip:\n{pip}      - -e .\n")
+
+
+def _text_files(folder: Path) -> dict[str, str]:
+    """``{relative path: text}`` of every UTF-8 text file under ``folder``."""
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if b"\0" in data:
+            continue
+        try:
+            out[path.relative_to(folder).as_posix()] = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+    return out
+
+
+def bundle_problems(bundle: Path, root: Path | None = None) -> list[str]:
+    """What in a students' copy would give an answer away.
+
+    Args:
+        bundle: the copy's folder.
+        root: the course repository whose source notebooks are searched for (default
+            :func:`common.paths.repo_root`).
+
+    Returns:
+        One sentence per grading file, answer-key folder, gradebook or solutions path in the copy,
+        and per line of a source notebook's solution or hidden-test blocks that a text file of the
+        copy holds (except the reviewed :data:`SHARED_LINES`); empty when the copy is clean.
+    """
+    bundle = Path(bundle)
+    problems = []
+    for path in sorted(bundle.rglob("*")):
+        rel = path.relative_to(bundle)
+        if set(rel.parts) & set(FORBIDDEN_PARTS) or path.suffix in FORBIDDEN_SUFFIXES:
+            problems.append(f"{rel.as_posix()} is a grading file and must not be in the copy.")
+    files = _text_files(bundle)
+    as_notebook = SimpleNamespace(cells=[SimpleNamespace(source=t) for t in files.values()])
+    root = Path(root or repo_root())
+    for nb_path in sorted((root / "solutions").glob("*/*.ipynb")):
+        for line in leaked_lines(read_notebook(nb_path), as_notebook):
+            if line in SHARED_LINES:
+                continue
+            where = [rel for rel, text in files.items()
+                     if line in {ln.strip() for ln in text.splitlines()}]
+            problems.append(f"{', '.join(where)} holds a line of {nb_path.relative_to(root)}'s "
+                            f"solution or hidden tests: {line!r}.")
+    return problems
+
+
+def write_bundle(out: Path, root: Path | None = None) -> Path:
+    """Write the students' copy of the course into ``out``.
+
+    Args:
+        out: a folder that does not exist or is empty.
+        root: the course repository (default :func:`common.paths.repo_root`).
+
+    Returns:
+        ``out``.
+
+    Raises:
+        CourseError: when ``out`` exists and is not empty, a part of the course is missing, or
+            the finished copy would leak an answer (nothing is then written at ``out``).
+    """
+    out, root = Path(out).absolute(), Path(root or repo_root())
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise CourseError(f"{out} exists and is not empty; choose a new folder for the students' "
+                          "copy.")
+    for part in ("common", "labs", "datasets", "pyproject.toml"):
+        if not (root / part).exists():
+            raise CourseError(f"{root / part} is missing; run the bundle from a full course "
+                              "repository.")
+        if out.resolve().is_relative_to((root / part).resolve()):
+            raise CourseError(f"{out} is inside the course's {part}; choose a folder outside it.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        _copy_common(root / "common", tmp / "common")
+        shutil.copytree(root / "labs", tmp / "labs", ignore=_IGNORE)
+        (tmp / "datasets").mkdir()
+        for card in sorted((root / "datasets").glob("*.md")):
+            shutil.copyfile(card, tmp / "datasets" / card.name)
+        pyproject = _pyproject((root / "pyproject.toml").read_text())
+        (tmp / "pyproject.toml").write_text(pyproject)
+        (tmp / "environment.yml").write_text(_environment(pyproject))
+        (tmp / "README.md").write_text(README)
+        problems = bundle_problems(tmp, root)
+        if problems:
+            raise CourseError(f"The students' copy would leak {len(problems)} thing(s), first: "
+                              f"{problems[0]} Fix that before bundling.")
+        tmp.chmod(0o755)   # mkdtemp made it private to this user
+        if out.exists():
+            out.rmdir()
+        os.rename(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out
