@@ -188,15 +188,17 @@ def sandbox_command(cmd: list[str], spec: SandboxSpec) -> list[str]:
         args.extend([option, str(src), str(dst)])
         made.add(dst)
 
+    # The scratch file systems first: a course, virtualenv or data root that lives under /tmp
+    # (a CI clone, say) is then bound on top of the empty /tmp instead of hidden by it.
+    tmpfs = str(int(spec.scratch_mb * 2**20))     # memory-backed: bounded
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", tmpfs, "--tmpfs",
+             "/dev/shm", "--perms", "1777", "--size", tmpfs, "--tmpfs", "/tmp"]
+    made |= {Path("/proc"), Path("/dev"), Path("/dev/shm"), Path("/tmp")}
     for d in _outermost(_system_dirs() + _python_dirs()):
         if d.is_symlink():           # merged-/usr systems: /lib -> usr/lib
             args += ["--symlink", os.readlink(d), str(d)]
         else:
             mount("--ro-bind", d, d)
-    tmpfs = str(int(spec.scratch_mb * 2**20))     # memory-backed: bounded
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", tmpfs, "--tmpfs",
-             "/dev/shm", "--perms", "1777", "--size", tmpfs, "--tmpfs", "/tmp"]
-    made = {p for p in made if not p.is_relative_to("/tmp")} | {Path("/tmp")}
     if spec.data_root is not None and Path(spec.data_root).is_dir():
         data = Path(spec.data_root).resolve()
         for child in sorted(data.iterdir()):
