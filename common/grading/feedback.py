@@ -32,7 +32,8 @@ from nbgrader.preprocessors import ClearHiddenTests
 
 from ..errors import CourseError
 from .nbgrader_cli import nbgrader
-from .notebook import read_notebook
+from .notebook import is_test_cell, read_notebook
+from .notebook import nbgrader_meta as _meta
 
 __all__ = ["HideHiddenTests", "hidden_test_lines", "hide_hidden_tests", "html_text",
            "leaked_hidden_lines", "generate_feedback", "PLACEHOLDER", "MIN_SECRET_CHARS"]
@@ -56,15 +57,6 @@ _CARETS = re.compile(r"^[\s^~]+$")
 _FEEDBACK_PREPROCESSORS = ("nbgrader.preprocessors.GetGrades",
                            "common.grading.feedback.HideHiddenTests",
                            "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor")
-
-
-def _meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def _is_test(cell) -> bool:
-    return cell.cell_type == "code" and bool(_meta(cell).get("grade")) \
-        and not _meta(cell).get("solution")
 
 
 def _hidden_line_numbers(source: str) -> set[int]:
@@ -149,7 +141,7 @@ def _rewrite_traceback(traceback: list[str], cells_by_count: dict, secrets: list
     for entry in traceback:
         match = _CELL_FRAME.match(_plain(entry.split("\n", 1)[0]))
         cell = cells_by_count.get(int(match["count"] or match["old"])) if match else None
-        if cell is not None and _is_test(cell):
+        if cell is not None and is_test_cell(cell):
             entry = _rewrite_test_frame(entry, cell, _hidden_line_numbers(cell.source))
         out.append(_scrub_text(entry, secrets))
     return out

@@ -20,7 +20,8 @@ from ..errors import CourseError
 
 __all__ = ["read_notebook", "write_clean", "is_clean", "strip_outputs", "test_cells",
            "manual_cells", "solution_cells", "execute", "scores", "blank_with_hidden_tests",
-           "smoke_env", "CellScore", "replace_solution", "truncate_after"]
+           "smoke_env", "CellScore", "replace_solution", "truncate_after", "nbgrader_meta",
+           "is_test_cell"]
 
 KERNEL_SPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
@@ -44,14 +45,23 @@ def read_notebook(path: Path | str) -> NotebookNode:
     return nbformat.read(str(path), as_version=4)
 
 
-def _meta(cell) -> dict:
+def nbgrader_meta(cell) -> dict:
+    """A cell's nbgrader metadata (empty for a cell nbgrader does not know)."""
     return cell.get("metadata", {}).get("nbgrader", {})
+
+
+_meta = nbgrader_meta
+
+
+def is_test_cell(cell) -> bool:
+    """An autograded test cell: a code cell with ``grade`` true and ``solution`` false."""
+    return cell.cell_type == "code" and bool(_meta(cell).get("grade")) \
+        and not _meta(cell).get("solution")
 
 
 def test_cells(nb: NotebookNode) -> list[NotebookNode]:
     """Autograded test cells: code cells with ``grade`` true and ``solution`` false."""
-    return [c for c in nb.cells if c.cell_type == "code" and _meta(c).get("grade")
-            and not _meta(c).get("solution")]
+    return [c for c in nb.cells if is_test_cell(c)]
 
 
 def manual_cells(nb: NotebookNode) -> list[NotebookNode]:

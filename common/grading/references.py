@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import nbformat
 from nbformat import NotebookNode
 
+from .notebook import is_test_cell
+
 __all__ = ["Reference", "hidden_references", "hidden_names", "imported_references",
            "imports_for_tests_only", "probe_cell", "offered_references", "PROBE_TAG"]
 
@@ -139,9 +141,7 @@ def imports_for_tests_only(source: NotebookNode) -> list[str]:
     Such an import exists for a test (a reference to compare against, a checking tool), and it sits
     in the students' namespace; it belongs inside the test cell that needs it.
     """
-    tests = {id(c) for c in source.cells if c.cell_type == "code"
-             and c.metadata.get("nbgrader", {}).get("grade")
-             and not c.metadata.get("nbgrader", {}).get("solution")}
+    tests = {id(c) for c in source.cells if is_test_cell(c)}
     code = [c for c in source.cells if c.cell_type == "code"]
     used_by_tests = set().union(*(_loaded_names(c.source) for c in code if id(c) in tests))
     used_elsewhere = set().union(*(_loaded_names(c.source) for c in code if id(c) not in tests))

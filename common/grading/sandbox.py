@@ -48,6 +48,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer, Unicode
 
 from ..env import DATA_ENV, HIDDEN_SEED_ENV, RUN_DIR_ENV
+from .notebook import is_test_cell
 
 __all__ = ["SandboxSpec", "sandbox_command", "sandbox_problem", "INSTALL_HINT",
            "SandboxKernelManager", "SandboxExecute", "KeepGoingExecute", "KERNEL_DIED",
@@ -280,8 +281,7 @@ def _stderr_as_stdout(cell):
     nbgrader scores a test cell with any stderr output as failed; only an error should fail a
     test, so the text stays visible, marked ``[stderr]``, on stdout.
     """
-    meta = cell.metadata.get("nbgrader", {})
-    if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+    if not is_test_cell(cell):
         return cell
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream" and out.get("name") == "stderr":

@@ -46,6 +46,7 @@ import pandas as pd
 from nbformat import NotebookNode
 
 from ..errors import CourseError
+from .notebook import nbgrader_meta as _meta
 from .notebook import read_notebook
 
 __all__ = ["scan_submission", "scan_source", "scan_course", "Flag"]
@@ -149,10 +150,6 @@ class Flag:
 
     def __str__(self) -> str:
         return f"{self.cell}, line {self.line}: {self.reason}."
-
-
-def _meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
 
 
 def _python(source: str) -> str:
