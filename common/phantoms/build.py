@@ -31,13 +31,15 @@ from ..errors import DataError
 from ..paths import data_root
 from .registry import PHANTOMS, get_phantom
 
-__all__ = ["build_phantom", "build_all", "sha256_of", "manifest_path", "hidden_seed_entropy",
-           "HIDDEN_SPLIT_PHANTOMS"]
+__all__ = ["build_phantom", "build_all", "ensure_dataset", "is_phantom_folder", "sha256_of",
+           "manifest_path", "hidden_seed_entropy", "HIDDEN_SPLIT_PHANTOMS", "MARKER_NAME"]
 
 #: lock file in the data root that serialises builders.
 LOCK_NAME = ".build.lock"
 #: seconds a builder waits for another one before giving up.
 LOCK_TIMEOUT_S = 600
+#: the file in a built folder that names it as the builder's own, with the files it wrote.
+MARKER_NAME = ".dlmia-phantom.json"
 #: the phantoms whose hidden test split a secret can draw (the leaderboard datasets).
 HIDDEN_SPLIT_PHANTOMS = ("ct_volumes", "seg2d", "cxr", "spine_mr")
 
@@ -75,12 +77,47 @@ def manifest_path(root: Path | None = None) -> Path:
     return Path(root or data_root()) / "manifest.json"
 
 
+def _files(folder: Path) -> list[Path]:
+    """Every file under ``folder`` but the marker (symbolic links count as files)."""
+    return [p for p in sorted(folder.rglob("*"))
+            if (p.is_file() or p.is_symlink()) and p.relative_to(folder).as_posix() != MARKER_NAME]
+
+
 def _checksums(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): sha256_of(p)
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
+    return {p.relative_to(folder).as_posix(): sha256_of(p) for p in _files(folder)
+            if p.is_file()}
+
+
+def _marker_files(folder: Path) -> set[str]:
+    try:
+        marker = json.loads((folder / MARKER_NAME).read_text())
+        return {str(f) for f in marker.get("files", [])}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return set()
+
+
+def is_phantom_folder(folder: Path, manifest_entry: dict | None = None) -> bool:
+    """Whether every file in ``folder`` is one a phantom build wrote.
+
+    Args:
+        folder: a dataset folder (``<data root>/<name>``).
+        manifest_entry: the manifest's entry for it, whose file list also counts as the
+            builder's own (builds made before folders carried a marker).
+
+    Returns:
+        ``True`` when the folder carries a marker or a manifest entry and holds no other file.
+    """
+    folder = Path(folder)
+    owned = _marker_files(folder) | set((manifest_entry or {}).get("files", {}))
+    if not owned:
+        return False
+    return all(p.relative_to(folder).as_posix() in owned for p in _files(folder))
+
+
+def _foreign_files(folder: Path, manifest_entry: dict | None) -> list[str]:
+    owned = _marker_files(folder) | set((manifest_entry or {}).get("files", {}))
+    return [p.relative_to(folder).as_posix() for p in _files(folder)
+            if p.relative_to(folder).as_posix() not in owned]
 
 
 def _read_manifest(root: Path) -> dict:
@@ -145,19 +182,43 @@ def _build_locked(module, name: str, root: Path, force: bool, seed: int, verbose
             drawn = ", hidden split from a secret" if entry.get("hidden_seed") else ""
             print(f"{name}: up to date ({len(entry['files'])} files{drawn})")
         return entry
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise DataError(f"{target} is not a folder the phantom builder made; move it away, or "
+                        "build elsewhere with DLMIA_DATA=<another folder>.")
+    if target.is_dir():
+        foreign = _foreign_files(target, entry)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3
+                                             else "")
+            raise DataError(f"{target} holds files the phantom builder did not write ({shown}), "
+                            "so it is left untouched; if it is a real dataset use it as it is "
+                            "(`dlmia data check " + name + "`), otherwise move those files "
+                            "away or build elsewhere with DLMIA_DATA=<another folder>.")
     start = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
+    old = None
     try:
         if hidden is None:
             module.build(tmp, seed=seed)
         else:
             module.build(tmp, seed=seed, hidden_seed=hidden)
+        written = sorted(p.relative_to(tmp).as_posix() for p in _files(tmp))
+        (tmp / MARKER_NAME).write_text(json.dumps(
+            {"name": name, "version": getattr(module, "VERSION", 1), "seed": seed,
+             "files": written}, indent=1) + "\n")
         if target.exists():
-            shutil.rmtree(target)
+            old = Path(tempfile.mkdtemp(prefix=f".{name}-old-", dir=root))
+            target.rename(old / name)   # swap: the old build leaves in one rename
         tmp.rename(target)
+    except BaseException:
+        if old is not None and (old / name).exists() and not target.exists():
+            (old / name).rename(target)   # put the previous build back
+        raise
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)   # only the builder's own files, checked above
     seconds = round(time.perf_counter() - start, 2)
     entry = {"version": version, "seed": seed, "seconds": seconds, "files": _checksums(target)}
     if hidden is not None:
@@ -172,6 +233,33 @@ def _build_locked(module, name: str, root: Path, force: bool, seed: int, verbose
         drawn = ", hidden split from a secret" if hidden is not None else ""
         print(f"{name}: built {len(entry['files'])} files, {size:.1f} MB in {seconds:.1f} s{drawn}")
     return entry
+
+
+def ensure_dataset(name: str, root: Path | None = None) -> Path:
+    """The folder of dataset ``name``, built as a phantom only when it is absent.
+
+    What is there is used as it is: a real download placed where the dataset card says, or a
+    phantom built earlier (``dlmia data build`` keeps phantoms current). Nothing is rebuilt,
+    replaced or deleted.
+
+    Args:
+        name: a key of :data:`common.phantoms.registry.PHANTOMS`.
+        root: the data root (default :func:`common.paths.data_root`).
+
+    Returns:
+        ``<root>/<name>``.
+
+    Raises:
+        DataError: when the name is unknown, or the path exists and is not a folder.
+    """
+    get_phantom(name)
+    folder = Path(root or data_root()) / name
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"{folder} is a file, not a dataset folder; move it away or point "
+                        "DLMIA_DATA at the folder that holds the dataset.")
+    if not folder.exists():
+        build_phantom(name, root=root)
+    return folder
 
 
 def build_all(root: Path | None = None, force: bool = False, seed: int = 0,
