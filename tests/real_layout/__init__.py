@@ -1,0 +1,1 @@
+"""Real-layout folders made from the phantoms, as each real download looks, and labs run on them."""
