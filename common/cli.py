@@ -28,8 +28,11 @@ def _data_build(args) -> int:
     names = available_phantoms() if args.all else args.names
     start = time.perf_counter()
     hidden_seed = args.hidden_seed if args.hidden_seed is not None else os.environ.get(HIDDEN_SEED_ENV)
-    build_all(root=args.root, force=args.force, seed=args.seed, names=names, hidden_seed=hidden_seed)
-    print(f"built {len(names)} dataset(s) in {time.perf_counter() - start:.1f} s")
+    done = build_all(root=args.root, force=args.force, seed=args.seed, names=names,
+                     hidden_seed=hidden_seed, skip_foreign=True)
+    skipped = [n for n, entry in done.items() if "skipped" in entry]
+    print(f"built {len(names) - len(skipped)} dataset(s) in {time.perf_counter() - start:.1f} s"
+          + (f"; left {len(skipped)} untouched ({', '.join(skipped)})" if skipped else ""))
     return 0
 
 

@@ -82,3 +82,35 @@ def test_bench_csv_runs_on_a_tiny_size(tmp_path, monkeypatch, capsys):
     assert "longer than" in lines["huge"] and lines["validate"].endswith("valid")
     assert lines["score"].endswith("score 1.0000") and "target reject" in out
     assert [p.name for p in tmp_path.iterdir()] == ["data"]        # its files are removed
+
+
+def _tree(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_data_build_all_leaves_real_downloads_byte_for_byte(tmp_path, capsys):
+    """A folder of files the builder did not write (a real download) is reported and skipped;
+    the other datasets still build."""
+    from common.phantoms.registry import available_phantoms
+
+    names = available_phantoms()
+    for name in names:
+        real = tmp_path / name
+        (real / "images").mkdir(parents=True)
+        (real / "images" / "case_001.nii.gz").write_bytes(b"\x1f\x8b real bytes")
+        (real / "labels.csv").write_text("patient_id,label\ncase_001,1\n")
+    before = {name: _tree(tmp_path / name) for name in names}
+    assert main(["data", "build", "--all", "--root", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"left {len(names)} untouched" in out
+    assert all(f"{name}: skipped." in out for name in names)
+    assert {name: _tree(tmp_path / name) for name in names} == before
+    # one real folder among phantoms: the others build
+    root = tmp_path / "mixed"
+    (root / "knee_ct").mkdir(parents=True)
+    (root / "knee_ct" / "scan.mha").write_bytes(b"ObjectType = Image\n")
+    assert main(["data", "build", "knee_ct", "seg2d", "--root", str(root)]) == 0
+    assert "left 1 untouched (knee_ct)" in capsys.readouterr().out
+    assert _tree(root / "knee_ct") == {"scan.mha": b"ObjectType = Image\n"}
+    assert (root / "seg2d" / ".dlmia-phantom.json").exists()

@@ -31,7 +31,7 @@ from ..errors import DataError
 from ..paths import data_root
 from .registry import PHANTOMS, get_phantom
 
-__all__ = ["build_phantom", "build_all", "ensure_dataset", "is_phantom_folder", "sha256_of",
+__all__ = ["ForeignFolderError", "build_phantom", "build_all", "ensure_dataset", "is_phantom_folder", "sha256_of",
            "manifest_path", "hidden_seed_entropy", "HIDDEN_SPLIT_PHANTOMS", "MARKER_NAME"]
 
 #: lock file in the data root that serialises builders.
@@ -42,6 +42,10 @@ LOCK_TIMEOUT_S = 600
 MARKER_NAME = ".dlmia-phantom.json"
 #: the phantoms whose hidden test split a secret can draw (the leaderboard datasets).
 HIDDEN_SPLIT_PHANTOMS = ("ct_volumes", "seg2d", "cxr", "spine_mr")
+
+
+class ForeignFolderError(DataError):
+    """A dataset folder holds files the builder did not write, so it is left as it is."""
 
 
 def hidden_seed_entropy(secret: str) -> int:
@@ -183,14 +187,14 @@ def _build_locked(module, name: str, root: Path, force: bool, seed: int, verbose
             print(f"{name}: up to date ({len(entry['files'])} files{drawn})")
         return entry
     if target.is_symlink() or (target.exists() and not target.is_dir()):
-        raise DataError(f"{target} is not a folder the phantom builder made; move it away, or "
+        raise ForeignFolderError(f"{target} is not a folder the phantom builder made; move it away, or "
                         "build elsewhere with DLMIA_DATA=<another folder>.")
     if target.is_dir():
         foreign = _foreign_files(target, entry)
         if foreign:
             shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3
                                              else "")
-            raise DataError(f"{target} holds files the phantom builder did not write ({shown}), "
+            raise ForeignFolderError(f"{target} holds files the phantom builder did not write ({shown}), "
                             "so it is left untouched; if it is a real dataset use it as it is "
                             "(`dlmia data check " + name + "`), otherwise move those files "
                             "away or build elsewhere with DLMIA_DATA=<another folder>.")
@@ -263,7 +267,8 @@ def ensure_dataset(name: str, root: Path | None = None) -> Path:
 
 
 def build_all(root: Path | None = None, force: bool = False, seed: int = 0,
-              names: list[str] | None = None, hidden_seed: str | None = None) -> dict:
+              names: list[str] | None = None, hidden_seed: str | None = None,
+              skip_foreign: bool = False) -> dict:
     """Build every phantom, or those named, with :func:`build_phantom`.
 
     Args:
@@ -273,14 +278,25 @@ def build_all(root: Path | None = None, force: bool = False, seed: int = 0,
         names: phantoms to build, in that order (default: all, in build order).
         hidden_seed: the instructor's secret for the hidden test splits (see
             :func:`build_phantom`).
+        skip_foreign: print one line and go on when a folder holds files the builder did not
+            write (a real download), instead of raising :class:`ForeignFolderError`.
 
     Returns:
-        ``{name: manifest entry}``.
+        ``{name: manifest entry}`` for the datasets built or found current; a skipped one has
+        ``{"skipped": reason}``.
 
     Raises:
         DataError: when a name is unknown, the secret is empty, or another builder holds the
             lock too long.
     """
     names = list(PHANTOMS) if names is None else names
-    return {n: build_phantom(n, root=root, force=force, seed=seed, hidden_seed=hidden_seed)
-            for n in names}
+    out = {}
+    for n in names:
+        try:
+            out[n] = build_phantom(n, root=root, force=force, seed=seed, hidden_seed=hidden_seed)
+        except ForeignFolderError as err:
+            if not skip_foreign:
+                raise
+            print(f"{n}: skipped. {err}")
+            out[n] = {"skipped": str(err)}
+    return out
