@@ -25,9 +25,10 @@ Data and submissions:
     :mod:`common.submissions` (submission schemas, scoring, leaderboard).
 
 Top:
-    :mod:`common.grading` (release, course check, autograding), :mod:`common.runner`
-    (``dlmia run``), :mod:`common.results` (the README's results table) and :mod:`common.cli`
-    (the ``dlmia`` command).
+    :mod:`common.grading` (release, course check, autograding), :mod:`common.leaderboard_server`
+    (the live leaderboard web service), :mod:`common.runner` (``dlmia run``),
+    :mod:`common.results` (the README's results table) and :mod:`common.cli` (the ``dlmia``
+    command).
 """
 
 __version__ = "0.1.0"

@@ -311,6 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "or answer keys, labs/, dataset cards, a README")
     bun.add_argument("out", type=Path, help="a new or empty folder")
     bun.set_defaults(func=_grade_bundle)
+    from .leaderboard_server.commands import add_parser as add_leaderboard_parser
+    add_leaderboard_parser(sub)
     return p
 
 

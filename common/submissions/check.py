@@ -33,7 +33,7 @@ from .reader import check_file_size, read_csv_table
 from .schema import check_table
 from .spec import SubmissionSpec
 
-__all__ = ["Checked", "check_submission", "score_checked"]
+__all__ = ["Checked", "check_submission", "score_checked", "score_checked_ids"]
 
 
 @dataclass
@@ -124,3 +124,37 @@ def score_checked(checked: Checked) -> float:
             f"{name} passed validation but could not be scored ({type(exc).__name__}: "
             f"{_first_line(exc)}); send the file to the course staff."
         ) from None
+
+
+def score_checked_ids(checked: Checked, ids) -> float:
+    """Score a file that passed :func:`check_submission` on a part of the test split only.
+
+    The file's rows and the answer key's rows are both restricted to ``ids`` (compared as
+    :func:`~common.submissions.schema.canonical_id` does), then scored by the same path as
+    :func:`score_checked`. A leaderboard uses it for its public and private parts.
+
+    Args:
+        checked: a valid checked file.
+        ids: the test ids of the part (a subset of the answer key's ids).
+
+    Returns:
+        The score of the part (the spec's ``metric``).
+
+    Raises:
+        SubmissionError: as :func:`score_checked`, or when ``ids`` holds none of the key's ids.
+        CourseError: when the answer key is incomplete.
+    """
+    from .schema import canonical_id
+
+    if not checked.valid:
+        return score_checked(checked)           # raises, listing the problems
+    wanted = {canonical_id(i) for i in ids}
+    column = checked.spec.schema.id_column
+    key = checked.key[[canonical_id(v) in wanted for v in checked.key[column]]]
+    if key.empty:
+        raise SubmissionError(f"No id of the part to score is in the answer key of "
+                              f"{checked.spec.lab}; choose ids of its test split.")
+    frame = checked.frame[[canonical_id(v) in wanted for v in checked.frame[column]]]
+    frame = frame.reset_index(drop=True)
+    part = Checked(checked.spec, checked.path, frame=frame, key=key.reset_index(drop=True))
+    return score_checked(part)
