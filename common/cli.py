@@ -48,6 +48,19 @@ def _data_list(args) -> int:
     return 0
 
 
+def _data_check(args) -> int:
+    from .data_check import check_dataset
+
+    report = check_dataset(args.name, args.path)
+    for problem in report.problems:
+        print(f"problem: {problem}")
+    if report.problems:
+        print(f"{args.name}: {len(report.problems)} problem(s) in {report.folder}")
+        return 1
+    print(f"ok: {report.summary_line()}")
+    return 0
+
+
 def _run(args) -> int:
     from .labs import lab_ids
     from .runner import run_lab
@@ -242,6 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
     ls = dsub.add_parser("list", help="list datasets and whether they are built")
     ls.add_argument("--root", type=Path, default=None, help=f"data root (default ${DATA_ENV})")
     ls.set_defaults(func=_data_list)
+    ck = dsub.add_parser("check", help="check a dataset folder (a phantom or a real download) "
+                         "against its card; list every problem")
+    ck.add_argument("name", help="dataset (ct_volumes, seg2d, cxr, spine_mr, knee_ct)")
+    ck.add_argument("path", nargs="?", type=Path, default=None,
+                    help=f"the dataset folder (default ${DATA_ENV}/NAME)")
+    ck.set_defaults(func=_data_check)
 
     r = sub.add_parser("run", help="run labs' reference solutions headless into runs/LAB/")
     r.add_argument("labs", nargs="*", help="lab ids, e.g. lab01_digits_mlp")

@@ -24,6 +24,7 @@ FLOORS = {
     **dict.fromkeys(["training", "metrics", "plots", "report", "pretrained", "smoke"], 1),
     **dict.fromkeys(["classification", "segmentation", "detection", "inflate", "digits"], 2),
     **dict.fromkeys(["phantoms", "submissions"], 3),
+    **dict.fromkeys(["data_check"], 3),
     **dict.fromkeys(["grading", "leaderboard_server", "runner", "results", "cli"], 4),
 }
 

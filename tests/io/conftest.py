@@ -74,3 +74,45 @@ def expect_data_error(call, path: Path | str, match: str | None = None) -> str:
     if match is not None:
         assert re.search(match, message), f"{match!r} not in: {message}"
     return message
+
+
+def write_ct_series(folder: Path, hu: np.ndarray, *, spacing=(2.5, 0.7, 0.6), slope: float = 0.5,
+                    intercept: float = -1024.0, orientation=(1, 0, 0, 0, 1, 0),
+                    origin=(-40.0, 12.0, 80.0), order=None, names=None) -> list[Path]:
+    """Write the (D, H, W) volume ``hu`` as a CT series, one file per slice, in ``folder``.
+
+    Slice ``k`` lies at ``origin + k * spacing[0] * normal`` (normal = row x column cosines) and
+    stores ``(hu - intercept) / slope``. ``order`` permutes which slice is written first and
+    ``names`` gives the file names (default ``IM<n>.dcm`` in writing order), so that file order
+    says nothing about slice order.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    orient = np.asarray(orientation, dtype=float)
+    normal = np.cross(orient[:3], orient[3:])
+    order = list(range(len(hu))) if order is None else list(order)
+    names = names or [f"IM{n:04d}.dcm" for n in range(len(hu))]
+    series = generate_uid(entropy_srcs=[str(folder), "series"])
+    paths = []
+    for name, k in zip(names, order):
+        path = folder / name
+        meta = FileMetaDataset()
+        meta.MediaStorageSOPClassUID = CT_STORAGE
+        meta.MediaStorageSOPInstanceUID = generate_uid(entropy_srcs=[str(folder), str(k)])
+        meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
+        ds.SOPClassUID, ds.SOPInstanceUID = CT_STORAGE, meta.MediaStorageSOPInstanceUID
+        ds.SeriesInstanceUID, ds.Modality, ds.PatientID = series, "CT", folder.name
+        ds.Rows, ds.Columns = hu.shape[1:]
+        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
+        ds.RescaleSlope, ds.RescaleIntercept = slope, intercept
+        ds.PixelSpacing = [spacing[1], spacing[2]]
+        ds.SliceThickness = spacing[0]
+        ds.ImageOrientationPatient = [float(v) for v in orient]
+        ds.ImagePositionPatient = [float(v) for v in np.asarray(origin) + k * spacing[0] * normal]
+        ds.InstanceNumber = len(hu) - k          # deliberately not the slice order either
+        stored = np.round((hu[k].astype(np.float64) - intercept) / slope).astype(np.int16)
+        ds.PixelData = stored.tobytes()
+        ds.save_as(path, enforce_file_format=True)
+        paths.append(path)
+    return paths
