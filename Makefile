@@ -42,6 +42,7 @@ data: install
 
 run: data
 	dlmia run --all
+	dlmia leaderboard demo --out runs/leaderboard
 
 results:
 	dlmia results --readme

@@ -89,6 +89,8 @@ def _serve(args) -> int:
     from .app import create_app
 
     service = _open(args)
+    for problem in service.warm():
+        print(f"warning: {problem}", file=sys.stderr)
     print(f"leaderboard on http://{args.host}:{args.port} (database "
           f"{service.engine.url.render_as_string(hide_password=True)}, files {service.files})",
           flush=True)
@@ -174,7 +176,7 @@ def _export(args) -> int:
 def _demo(args) -> int:
     from .demo import run_demo
 
-    for path in run_demo(Path(args.out)):
+    for path in run_demo(Path(args.out), args.labs or None):
         print(f"wrote {path}")
     return 0
 
@@ -239,6 +241,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     d = command("demo", "run a server on a temporary database with phantom keys, submit fake "
                 "students' CSVs and save screenshots", _demo, db=False)
     d.add_argument("--out", required=True, help="folder for the screenshots")
+    d.add_argument("labs", nargs="*", help="labs to show (default: every lab whose key is built)")
     b = command("bench", "print the time of scoring each lab's reference CSV, of the board page "
                 "for many students, and of concurrent uploads", _bench, db=False)
     b.add_argument("--students", type=_positive, default=500)

@@ -88,3 +88,44 @@ def server_process(db: Path, env: dict | None = None, timeout: float = 60):
             proc.kill()
             proc.wait()
         log.close()
+
+
+@contextlib.contextmanager
+def thread_server(service):
+    """A uvicorn server in a thread of this process, on a free port of 127.0.0.1, over
+    ``service``; yields its base URL and stops it after."""
+    import threading
+
+    import uvicorn
+
+    from common.leaderboard_server.app import create_app
+
+    port = free_port()
+    config = uvicorn.Config(create_app(service.settings, service=service), host="127.0.0.1",
+                            port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the in-process server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def lab07_reference(root: Path):
+    """Write a lab07 reference table into ``root`` (values 0.50 ... 0.90) and return it."""
+    import numpy as np
+
+    from common.submissions import spec_for
+
+    spec = spec_for("lab07_inflated_densenet")
+    reference = spec.example(spec.load_key())
+    reference["cosine_similarity"] = 0.5 + 0.05 * np.arange(9)
+    reference.to_csv(root / "reference.csv", index=False)
+    return reference
