@@ -118,6 +118,13 @@ def _grade_check(args) -> int:
             blank = sum(s.points for s in report.blank.values())
             print(f"{lab}: solution {got:g}/{total:g} autograded points, blank {blank:g}")
         problems += report.problems
+        if args.nbgrader and not args.no_run:
+            from .grading.nbgrader_check import check_lab_with_nbgrader
+
+            found = check_lab_with_nbgrader(lab)
+            print(f"{lab}: through nbgrader " + ("full marks, blank zero" if not found else
+                                                  f"{len(found)} problem(s)"))
+            problems += found
     for p in problems:
         print(f"problem: {p}")
     print("course check: " + ("passed" if not problems else f"{len(problems)} problem(s)"))
@@ -151,6 +158,13 @@ def _bench_csv(args) -> int:
                         folder=Path(args.folder) if args.folder else None)
     failed = [r for r in results if "error" in r]
     return 1 if failed else 0
+
+
+def _bench_autograde(args) -> int:
+    from .grading.bench import bench_autograde
+
+    bench_autograde(args.lab, students=args.students, jobs=args.jobs, full=args.full)
+    return 0
 
 
 def _autograde(args) -> int:
@@ -284,6 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("labs", nargs="*", help="lab ids (default: all)")
     chk.add_argument("--no-run", action="store_true", help="skip executing the notebooks")
     chk.add_argument("--no-sync", action="store_true", help="skip the release comparison")
+    chk.add_argument("--nbgrader", action="store_true", help="also grade the completed and the "
+                     "blank release through real nbgrader (sandboxed)")
     chk.set_defaults(func=_grade_check)
     for name, help_text, func in (
             ("validate-csv", "check a submission CSV against its schema", _validate_csv),
@@ -314,6 +330,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="then export grades.csv (with each student's status and message)")
     a.add_argument("--no-sandbox", action="store_true",
                    help="run student code without the bubblewrap sandbox (trusted code only)")
+    ba = gsub.add_parser("bench-autograde", help="time plain serial nbgrader against sandboxed "
+                         "parallel autograding, and the sandbox's cost per notebook")
+    ba.add_argument("lab", nargs="?", default="lab01_digits_mlp")
+    ba.add_argument("--students", type=int, default=8, help="submissions to grade (default 8)")
+    ba.add_argument("--jobs", type=int, default=2, help="notebooks graded at once (default 2)")
+    ba.add_argument("--full", action="store_true", help="the lab's full configuration, not smoke")
+    ba.set_defaults(func=_bench_autograde)
     _course_command(gsub, "feedback", "feedback HTML per student without hidden-test text "
                     "(tracebacks included)", _feedback)
     _course_command(gsub, "tamper-scan", "flag code in submissions that patches the tests' "

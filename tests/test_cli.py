@@ -11,7 +11,7 @@ from common.digits import digits_answer_key
 VERBS = [[], ["data"], ["data", "build"], ["data", "list"], ["run"], ["results"], ["grade"],
          ["grade", "release"], ["grade", "check"], ["grade", "validate-csv"],
          ["grade", "score-csv"], ["grade", "autograde"], ["grade", "leaderboard"],
-         ["grade", "bench-csv"]]
+         ["grade", "bench-csv"], ["grade", "bench-autograde"]]
 
 
 @pytest.mark.parametrize("verb", VERBS, ids=lambda v: " ".join(v) or "dlmia")

@@ -200,6 +200,12 @@ def _failure(log: str) -> str:
     return "no error message"
 
 
+#: memory the grading process itself (nbgrader, outside the kernel) may use on top of the
+#: kernel's own limit before the whole tree is killed: the kernel's limit acts first, so a
+#: notebook that allocates too much gets a ``MemoryError`` in one cell and keeps its other points.
+GRADER_ALLOWANCE_MB = 1024
+
+
 def _nbgrader_command(lab: str, student: str, cell_timeout: int, memory_mb: float,
                       sandbox: bool) -> list[str]:
     from ..paths import data_root
@@ -237,7 +243,9 @@ def autograde_student(lab: str, student: str, course_dir: Path, cell_timeout: in
         course_dir: the nbgrader course folder.
         cell_timeout: seconds per cell.
         notebook_timeout: seconds for the whole notebook (the grading process is killed after).
-        memory_mb: memory of the whole grading process tree (and of each sandboxed process).
+        memory_mb: memory of each sandboxed kernel process (an allocation past it fails in its
+            cell); the whole grading process tree is killed past ``memory_mb`` plus
+            :data:`GRADER_ALLOWANCE_MB` (past ``memory_mb`` without the sandbox).
         env: extra environment variables for the grading process (e.g. :func:`threads_per_job`).
         sandbox: run the kernel in a bubblewrap sandbox (:mod:`common.grading.sandbox`).
 
@@ -276,6 +284,7 @@ def _autograde_checked(lab, student, course_dir, cell_timeout, notebook_timeout,
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         proc = psutil.Process(popen.pid)
         peak, status = 0.0, "graded"
+        tree_limit = memory_mb + (GRADER_ALLOWANCE_MB if sandbox else 0)
         lines: list[str] = []
         reader = threading.Thread(target=lambda: lines.extend(popen.stdout), daemon=True)
         reader.start()
@@ -285,7 +294,7 @@ def _autograde_checked(lab, student, course_dir, cell_timeout, notebook_timeout,
             except psutil.NoSuchProcess:
                 break
             elapsed = time.perf_counter() - start
-            if peak > memory_mb:
+            if peak > tree_limit:
                 status = "memory"
             elif elapsed > notebook_timeout:
                 status = "timeout"
@@ -314,7 +323,8 @@ def _autograde_checked(lab, student, course_dir, cell_timeout, notebook_timeout,
         "crashed": f"the kernel stopped in cell {run.stopped_at} ({run.reason}); the points before "
                    f"it are kept, these test cells did not run and score 0: "
                    f"{', '.join(run.lost) or 'none'}.",
-        "memory": f"killed: used more than {memory_mb:.0f} MB, so nothing was graded.",
+        "memory": f"killed: the grading processes used more than {tree_limit:.0f} MB, so "
+                  f"nothing was graded.",
         "timeout": f"killed: ran longer than {notebook_timeout:.0f} s, so nothing was graded.",
         "failed": f"nbgrader could not grade this submission ({_failure(log)}); grade the "
                   f"student alone with `nbgrader autograde` to see the full log.",

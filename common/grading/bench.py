@@ -21,7 +21,6 @@ Example:
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -29,10 +28,9 @@ from pathlib import Path
 from ..env import SMOKE_ENV, environment
 from ..errors import CourseError
 from ..labs import LABS
-from ..paths import repo_root
 from .autograde import autograde_all, autograde_student, threads_per_job
 from .nbgrader_cli import nbgrader
-from .notebook import nbgrader_meta, read_notebook, write_clean
+from .nbgrader_check import make_course
 from .sandbox import sandbox_problem
 
 __all__ = ["bench_autograde", "make_bench_course"]
@@ -44,24 +42,8 @@ def make_bench_course(lab: str, students: int, folder: Path, root: Path | None =
     Returns:
         The student ids (``s01``, ``s02``, ...).
     """
-    root = Path(root or repo_root())
-    shutil.copy(root / "nbgrader_config.py", folder)
-    shutil.copytree(root / "solutions" / lab, folder / "solutions" / lab)
-    nbgrader("generate_assignment", lab, "--force", cwd=folder)
-    solution = read_notebook(folder / "solutions" / lab / f"{lab}.ipynb")
-    answers = {nbgrader_meta(c)["grade_id"]: c.source for c in solution.cells
-               if nbgrader_meta(c).get("solution")}
-    completed = read_notebook(folder / "labs" / lab / f"{lab}.ipynb")
-    for cell in completed.cells:
-        gid = nbgrader_meta(cell).get("grade_id")
-        if gid in answers:
-            cell.source = answers[gid]
     ids = [f"s{i:02d}" for i in range(1, students + 1)]
-    for student in ids:
-        sub = folder / "submitted" / student / lab
-        sub.mkdir(parents=True)
-        write_clean(completed, sub / f"{lab}.ipynb")
-        (sub / "timestamp.txt").write_text("2026-01-01 00:00:00.000000 UTC")
+    make_course(lab, folder, {student: "solution" for student in ids}, root=root)
     return ids
 
 

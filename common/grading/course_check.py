@@ -160,7 +160,7 @@ def run_graded(nb, lab: str, timeout: int = 300) -> tuple[object, dict[str, Cell
 
 
 def check_lab(lab: str, root: Path | None = None, timeout: int = 300,
-              run: bool = True) -> LabCheck:
+              run: bool = True, run_solution: bool = True) -> LabCheck:
     """Check one lab's source and release notebooks.
 
     Args:
@@ -168,6 +168,8 @@ def check_lab(lab: str, root: Path | None = None, timeout: int = 300,
         root: repository root.
         timeout: per-cell timeout in seconds.
         run: execute the notebooks (the slow part); False checks only structure and leaks.
+        run_solution: also execute the solution (False: only the blank release with reference
+            probes, when the solution is graded elsewhere, e.g. through nbgrader).
 
     Returns:
         A :class:`LabCheck` whose ``problems`` is empty when every rule holds.
@@ -202,7 +204,8 @@ def check_lab(lab: str, root: Path | None = None, timeout: int = 300,
         report.problems.append(f"labs/{lab} has no notebook; run `dlmia grade release {lab}`.")
     if not run:
         return report
-    _, report.solution = run_graded(source, lab, timeout)
+    if run_solution:
+        _, report.solution = run_graded(source, lab, timeout)
     for s in report.solution.values():
         if not s.passed:
             report.problems.append(f"{lab}: the solution fails test cell {s.grade_id} ({s.error}).")

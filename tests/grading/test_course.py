@@ -10,6 +10,7 @@ from wrong_answers import WRONG_ANSWERS
 
 from common.grading.course_check import (check_lab, check_wrong_answers, stated_points_problems,
                                          untargeted_test_cells)
+from common.grading.nbgrader_check import check_lab_with_nbgrader
 from common.grading.notebook import read_notebook, solution_cells
 from common.grading.release import lab_ids, release_differences
 from common.paths import repo_root
@@ -49,12 +50,21 @@ def test_release_is_in_sync_with_solutions():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lab", LABS)
-def test_solution_full_marks_and_blank_zero(lab):
-    report = check_lab(lab)
+def test_blank_release_scores_zero_and_offers_no_reference(lab):
+    report = check_lab(lab, run_solution=False)
     assert report.problems == []
-    assert report.solution and all(s.passed for s in report.solution.values())
-    assert report.blank.keys() == report.solution.keys()
+    source = _source(lab)
+    graded = {c.metadata["nbgrader"]["grade_id"] for c in source.cells
+              if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
+    assert report.blank.keys() == graded
     assert all(s.points == 0 for s in report.blank.values())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lab", LABS)
+def test_solution_full_marks_and_blank_zero_through_nbgrader(lab):
+    """Real nbgrader (generate_assignment, sandboxed autograde, its gradebook), every lab."""
+    assert check_lab_with_nbgrader(lab) == []
 
 
 @pytest.mark.slow
