@@ -29,10 +29,12 @@ from pathlib import Path
 import numpy as np
 import pydicom
 from pydicom.dataelem import RawDataElement
-from pydicom.dataset import Dataset
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
 from pydicom.pixels import apply_modality_lut, apply_voi_lut, get_decoder
-from pydicom.uid import UID
+from pydicom.uid import (UID, ExplicitVRBigEndian, ExplicitVRLittleEndian,
+                         ImplicitVRLittleEndian)
 
 from ..errors import DataError
 from ._guard import reading, require_file
@@ -45,6 +47,11 @@ DICOM_SUFFIXES = (".dcm", ".dicom")
 
 #: Elements that hold an image.
 _PIXEL_ELEMENTS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+#: Elements without which stored pixels cannot be decoded.
+_IMAGE_KEYWORDS = ("Rows", "Columns", "BitsAllocated")
+#: Transfer syntax of native (uncompressed) pixel data, by (implicit VR, little endian).
+_NATIVE_SYNTAX = {(True, True): ImplicitVRLittleEndian, (False, True): ExplicitVRLittleEndian,
+                  (False, False): ExplicitVRBigEndian}
 #: Top-level elements that pydicom's LUT helpers read.
 _LUT_KEYWORDS = ("PhotometricInterpretation", "SamplesPerPixel", "BitsAllocated", "BitsStored",
                  "HighBit", "PixelRepresentation", "RescaleSlope", "RescaleIntercept",
@@ -79,10 +86,23 @@ def _cut_short(ds: Dataset, size: int) -> bool:
     return False
 
 
+def _without_preamble(path: Path, header_only: bool) -> Dataset:
+    """A DICOM dataset stored without the 128-byte preamble and ``DICM`` prefix (older exports
+    write the bare data set): read with ``force=True``, kept only when it holds what a DICOM
+    image or object has (a SOP Class UID, or Rows and pixel data)."""
+    ds = pydicom.dcmread(path, stop_before_pixels=header_only, force=True)
+    if "SOPClassUID" not in ds and not ("Rows" in ds and ("PixelData" in ds or header_only)):
+        raise InvalidDicomError("neither a DICOM file nor a bare DICOM data set")
+    return ds
+
+
 def _open(path: str | Path, header_only: bool = False) -> Dataset:
     path = require_file(path, "DICOM file")
     try:
-        ds = pydicom.dcmread(path, stop_before_pixels=header_only)
+        try:
+            ds = pydicom.dcmread(path, stop_before_pixels=header_only)
+        except InvalidDicomError:
+            ds = _without_preamble(path, header_only)
         short = _cut_short(ds, path.stat().st_size)
     except Exception as exc:  # pydicom raises many kinds for damaged or foreign files
         raise DataError(f"The file {path} is not a readable DICOM file ({exc.__class__.__name__}); "
@@ -115,6 +135,10 @@ def _check_image(ds: Dataset, path: Path) -> None:
         raise DataError(f"The DICOM file {path} holds no image (no PixelData; its SOP class is "
                         f"{_sop_class(ds)}); point the reader at the image files (CT, MR, CR/DX) "
                         f"instead.")
+    missing = [k for k in _IMAGE_KEYWORDS if ds.get(k) in (None, "")]
+    if missing:
+        raise DataError(f"The DICOM file {path} has pixel data but no {', '.join(missing)} to "
+                        f"describe it (an incomplete header); replace it with a complete copy.")
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2"))
     if photometric not in ("MONOCHROME1", "MONOCHROME2"):
         raise DataError(f"The DICOM file {path} is a colour image ({photometric}); the course "
@@ -137,12 +161,36 @@ def _check_image(ds: Dataset, path: Path) -> None:
                         f"to uncompressed DICOM (e.g. with dcmtk's dcmdjpeg).")
 
 
+def _infer_syntax(ds: Dataset, path: Path) -> None:
+    """Give a dataset whose file meta lacks a Transfer Syntax UID the one its bytes were read in,
+    when its pixel data is native (a compressed stream could be any syntax: refused)."""
+    meta = getattr(ds, "file_meta", None)
+    if meta is not None and meta.get("TransferSyntaxUID") is not None:
+        return
+    element = ds["PixelData"] if "PixelData" in ds else None
+    syntax = _NATIVE_SYNTAX.get(tuple(ds.original_encoding))
+    if syntax is None or (element is not None and element.is_undefined_length):
+        raise DataError(f"The DICOM file {path} names no Transfer Syntax UID and its pixel data "
+                        f"is compressed, so it cannot be decoded; convert it with a DICOM tool "
+                        f"(e.g. dcmtk's dcmconv +te) to a file with a complete file meta header.")
+    if meta is None:
+        ds.file_meta = meta = FileMetaDataset()
+    meta.TransferSyntaxUID = syntax
+
+
 def _pixels(ds: Dataset, path: Path) -> np.ndarray:
     """The stored values (``ds.pixel_array``), any decoding error as one sentence."""
+    _infer_syntax(ds, path)
     try:
         return ds.pixel_array
     except Exception as exc:  # pydicom and its plugins raise ValueError/RuntimeError and more
         syntax = getattr(ds, "file_meta", Dataset()).get("TransferSyntaxUID")
+        if "does not support" in str(exc):   # every installed plugin lacks this variant
+            bits = ds.get("BitsStored", "?")
+            raise DataError(f"The DICOM file {path} is compressed as {UID(str(syntax)).name} "
+                            f"with {bits}-bit samples, which no installed decoder supports; run "
+                            f"`pip install pylibjpeg pylibjpeg-libjpeg` or convert the file to "
+                            f"uncompressed DICOM (e.g. with dcmtk's dcmdjpeg).") from None
         if syntax is not None and UID(str(syntax)).is_transfer_syntax \
                 and UID(str(syntax)).is_compressed:
             raise DataError(f"The compressed pixel data of {path} cannot be decoded "
