@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -134,7 +136,48 @@ def test_seg_any_size_and_01_masks_pass(copy_of):
                     .astype(np.uint8)).save(mask)
     report = checked("seg2d", folder)
     assert report.ok, report.problems
-    assert report.layout == "image/mask folders, masks 0/1+0/255"
+    assert report.layout == "split folders, masks 0/1 + 0/255"
+
+
+def _pool(folder, suffix: str, mask_name) -> None:
+    """Move every labelled split into one flat ``images/`` + ``masks/`` pool, re-encoded."""
+    for sub in ("images", "masks"):
+        (folder / sub).mkdir()
+    for split in ("train", "val"):
+        for image in sorted((folder / split / "images").iterdir()):
+            stem = f"{split}{image.stem}"
+            Image.open(image).convert("RGB").save(folder / "images" / f"{stem}{suffix}")
+            Image.open(folder / split / "masks" / image.name).save(
+                folder / "masks" / mask_name(stem, suffix))
+    for split in ("train", "val", "test"):
+        shutil.rmtree(folder / split)
+
+
+def test_seg_kvasir_pool_with_jpeg_masks_passes(copy_of):
+    """Kvasir-SEG as it unpacks: RGB JPEG images, JPEG masks with compression noise."""
+    folder = copy_of("seg2d")
+    _pool(folder, ".jpg", lambda stem, suffix: f"{stem}{suffix}")
+    values = np.unique(np.asarray(Image.open(sorted((folder / "masks").iterdir())[0])))
+    assert len(values) > 2                      # the JPEG noise is really there
+    report = checked("seg2d", folder)
+    assert report.ok, report.problems
+    assert report.layout == "one labelled pool (images/, masks/), masks 0/255 JPEG"
+    grey = sorted((folder / "masks").iterdir())[1]
+    Image.open(sorted((folder / "images").iterdir())[1]).convert("L").save(grey)
+    assert_named(checked("seg2d", folder), f"masks/{grey.name}", "holds the values")
+
+
+def test_seg_isic_mask_suffix_passes(copy_of):
+    folder = copy_of("seg2d")
+    for split in ("train", "val"):
+        for mask in sorted((folder / split / "masks").iterdir()):
+            mask.rename(mask.with_name(f"{mask.stem}_segmentation.png"))
+    report = checked("seg2d", folder)
+    assert report.ok, report.problems
+    first = sorted((folder / "train" / "masks").iterdir())[0]
+    (folder / "train" / "masks" / first.name.replace("_segmentation", "")).write_bytes(
+        first.read_bytes())
+    assert_named(checked("seg2d", folder), "are both masks of", first.name)
 
 
 def test_seg_missing_masks_folder(copy_of):

@@ -26,7 +26,7 @@ def test_phantom_passes(phantom_root, name):
 def test_summary_counts_what_is_there(phantom_root):
     report = check_dataset("seg2d", phantom_root / "seg2d")
     assert report.summary["train images"] == len(list((phantom_root / "seg2d/train/images").iterdir()))
-    assert report.layout == "image/mask folders, masks 0/255"
+    assert report.layout == "split folders, masks 0/255"
     cxr = check_dataset("cxr", phantom_root / "cxr")
     assert cxr.layout == "VinDr-CXR, phantom build"
     assert cxr.summary["train images"] == len(list((phantom_root / "cxr/train").glob("*.dicom")))
