@@ -352,9 +352,15 @@ def test_spine_spider_layout_without_tables_passes(copy_of):
     for sub in ("images", "masks"):
         first = sorted((folder / sub).iterdir())[0]
         (folder / sub / first.name.replace("_t2", "_t1")).write_bytes(first.read_bytes())
+    pd.DataFrame({"Patient": [1, 1], "IVD label": [1, 2], "Disc narrowing": [0, 2]}).to_csv(
+        folder / "radiological_gradings.csv", index=False)
     report = checked("spine_mr", folder)
     assert report.ok, report.problems
     assert report.summary["sequences"] == f"t1 1, t2 {report.summary['patients']}"
+    assert report.summary["radiological_gradings.csv"] == "2 rows"
+    assert report.summary["annotations.xlsx"].startswith("absent")
+    (folder / "overview.csv").write_bytes(b"\xff\xfe\x00\x81 not text")
+    assert_named(checked("spine_mr", folder), "overview.csv", "cannot be read as a CSV")
 
 # ---------------------------------------------------------------- knee_ct
 
