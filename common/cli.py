@@ -54,6 +54,8 @@ def _data_check(args) -> int:
     report = check_dataset(args.name, args.path)
     for problem in report.problems:
         print(f"problem: {problem}")
+    for note in report.note_lines():
+        print(f"note: {note}")
     if report.problems:
         print(f"{args.name}: {len(report.problems)} problem(s) in {report.folder}")
         return 1

@@ -8,6 +8,7 @@ Nothing is written into the checked folder.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -37,6 +38,8 @@ class CheckReport:
         layout: which layout variant was found (``"VinDr-CXR"``, ``"DICOM series"``).
         problems: every problem found, one sentence each, naming the file and the fix.
         summary: what was found, in order (``{"patients": 32, "images": 32}``).
+        notes: warnings the libraries gave while reading files that were read all the same
+            (``{warning: [files]}``), shown once each instead of once per file.
     """
 
     name: str
@@ -44,6 +47,7 @@ class CheckReport:
     layout: str = ""
     problems: list[str] = field(default_factory=list)
     summary: dict[str, object] = field(default_factory=dict)
+    notes: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -53,6 +57,14 @@ class CheckReport:
     def add(self, message: str) -> None:
         """Record one problem (a sentence naming the file and the fix)."""
         self.problems.append(message)
+
+    def note_lines(self, limit: int = 10) -> list[str]:
+        """One line per distinct library warning: ``warning (N file(s), e.g. name)``."""
+        lines = [f"{text} ({len(files)} file(s), e.g. {Path(files[0]).name})"
+                 for text, files in list(self.notes.items())[:limit]]
+        if len(self.notes) > limit:
+            lines.append(f"and {len(self.notes) - limit} other warning(s)")
+        return lines
 
     def summary_line(self) -> str:
         """``name (layout): key value, key value`` for a clean folder."""
@@ -66,10 +78,18 @@ def attempt(report: CheckReport, call: Callable[..., T], *args, **kwargs) -> T |
 
     The readers of :mod:`common.io` raise only :class:`~common.errors.DataError` sentences; any
     other exception is recorded too (with the file named by the caller), so that one bad file
-    never hides the others.
+    never hides the others. Warnings raised while a file is read are kept in ``report.notes``
+    (with the file, ``args[0]``) instead of being printed once per file.
     """
     try:
-        return call(*args, **kwargs)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = call(*args, **kwargs)
+        for warning in caught:
+            text = str(warning.message).splitlines()[0][:200] if str(warning.message) else ""
+            text = f"{warning.category.__name__}: {text}"
+            report.notes.setdefault(text, []).append(str(args[0]) if args else "")
+        return result
     except CourseError as exc:
         report.add(str(exc))
     except Exception as exc:  # a reader let a library error through: still one line, go on

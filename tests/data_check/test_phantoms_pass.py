@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pydicom
 import pytest
 
-from common.cli import main
+from common.cli import build_parser, main
 from common.data_check import CHECKS, check_dataset
 from common.errors import DataError
 from common.phantoms.registry import PHANTOMS
@@ -56,3 +57,24 @@ def test_command_unknown_name_or_missing_folder(tmp_path, capsys):
     with pytest.raises(DataError, match="is a file"):
         (tmp_path / "f").write_text("x")
         check_dataset("cxr", tmp_path / "f")
+
+
+def test_command_help():
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args(["data", "check", "--help"])
+    assert info.value.code == 0
+
+
+def test_library_warnings_become_one_note(copy_of, capsys):
+    """A file pydicom reads with a warning (pixel data with excess padding) passes; the warning
+    is shown once, as a note naming the file, not on stderr once per file."""
+    folder = copy_of("cxr")
+    path = sorted((folder / "train").iterdir())[0]
+    ds = pydicom.dcmread(path)
+    ds.PixelData = ds.PixelData + b"\0" * 128
+    ds.save_as(path)
+    assert main(["data", "check", "cxr", str(folder)]) == 0
+    captured = capsys.readouterr()
+    notes = [line for line in captured.out.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 1 and "padding" in notes[0] and path.name in notes[0], captured.out
+    assert captured.err == ""
