@@ -371,21 +371,26 @@ def _knee(folder):
     return masks[0].parent
 
 
-def test_knee_missing_mask_and_bad_labels(copy_of):
+def test_knee_missing_mask(copy_of):
     folder = copy_of("knee_ct")
-    masks = sorted(folder.rglob("bone_segmented.nii.gz"))
-    ct = [p for p in masks[0].parent.iterdir() if p != masks[0]][0]
-    masks[0].unlink()
-    report = checked("knee_ct", folder)
-    assert_named(report, ct.name, "has no bone mask")
-    if len(masks) > 1:
-        mask, _ = read_volume(masks[1])
-        mask = mask.copy()
-        mask[mask == 2] = 3
-        from common.phantoms.nifti import write_nifti_gz
-        spacing = read_volume(masks[1])[1]["spacing"][::-1]
-        write_nifti_gz(mask, masks[1], spacing)
-        assert_named(checked("knee_ct", folder), masks[1].name, "labels [3]")
+    mask = sorted(folder.rglob("bone_segmented.nii.gz"))[0]
+    ct = [p for p in mask.parent.iterdir() if p != mask][0]
+    mask.unlink()
+    assert_named(checked("knee_ct", folder), ct.name, "has no bone mask")
+
+
+def test_knee_unknown_label_and_missing_bone(copy_of):
+    from common.phantoms.nifti import write_nifti_gz
+    folder = copy_of("knee_ct")
+    path = sorted(folder.rglob("bone_segmented.nii.gz"))[0]
+    mask, meta = read_volume(path)
+    mask = mask.copy()
+    mask[mask == 2] = 3
+    write_nifti_gz(mask, path, meta["spacing"][::-1])
+    assert_named(checked("knee_ct", folder), path.name, "labels [3]")
+    mask[mask == 3] = 0
+    write_nifti_gz(mask, path, meta["spacing"][::-1])
+    assert_named(checked("knee_ct", folder), path.name, "holds no femur (label 2)")
 
 
 def test_knee_size_and_grid_mismatch_and_mha_passes(copy_of):
