@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ..errors import SubmissionError
 from . import (lab01_digits_mlp, lab02_slice_classification, lab03_fusion_strategies,
-               lab04_segmentation, lab05_cxr_detection, lab07_inflated_densenet)
+               lab04_segmentation, lab05_cxr_detection, lab06_autoencoder_features,
+               lab07_inflated_densenet)
 from .check import check_submission, score_checked
 from .spec import SubmissionSpec
 
@@ -25,6 +26,7 @@ SUBMISSIONS: dict[str, list[SubmissionSpec]] = {
     "lab03_fusion_strategies": lab03_fusion_strategies.SUBMISSIONS,
     "lab04_segmentation": lab04_segmentation.SUBMISSIONS,
     "lab05_cxr_detection": lab05_cxr_detection.SUBMISSIONS,
+    "lab06_autoencoder_features": lab06_autoencoder_features.SUBMISSIONS,
     "lab07_inflated_densenet": lab07_inflated_densenet.SUBMISSIONS,
 }
 
