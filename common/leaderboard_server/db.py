@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import CourseError
@@ -49,9 +49,13 @@ def make_engine(url: str) -> Engine:
     """
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise CourseError(f"{url!r} is not a database URL; write sqlite:///PATH or "
-                          f"postgresql://USER@HOST/DB.") from None
+        parsed.get_dialect()
+    except (ArgumentError, NoSuchModuleError):
+        raise CourseError(f"{url!r} is not a database URL SQLAlchemy knows; write sqlite:///PATH "
+                          f"or postgresql://USER@HOST/DB.") from None
+    except ModuleNotFoundError as exc:
+        raise CourseError(f"The database driver {exc.name} is not installed; install it (for "
+                          f"PostgreSQL: pip install 'psycopg[binary]') or use a sqlite:/// URL.") from None
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
@@ -64,7 +68,7 @@ def make_engine(url: str) -> Engine:
         return create_engine(parsed, pool_size=10, max_overflow=40, pool_pre_ping=True)
     except ModuleNotFoundError as exc:
         raise CourseError(f"The database driver {exc.name} is not installed; install it (for "
-                          f"PostgreSQL: pip install psycopg2-binary) or use a sqlite:/// URL.") from None
+                          f"PostgreSQL: pip install 'psycopg[binary]') or use a sqlite:/// URL.") from None
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
