@@ -34,12 +34,13 @@ from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
 from pydicom.pixels import apply_modality_lut, apply_voi_lut, get_decoder
 from pydicom.uid import (UID, ExplicitVRBigEndian, ExplicitVRLittleEndian,
-                         ImplicitVRLittleEndian)
+                         ImplicitVRLittleEndian, JPEGExtended12Bit)
 
 from ..errors import DataError
 from ._guard import reading, require_file
 
-__all__ = ["DICOM_SUFFIXES", "list_dicom_files", "read_dicom_header", "read_dicom",
+__all__ = ["DICOM_SUFFIXES", "list_dicom_files", "read_dicom_header", "read_dicom_image_header",
+           "read_dicom",
            "read_dicom_series", "dicom_spacing", "frame_attributes"]
 
 #: File endings of DICOM files (VinDr-CXR uses ``.dicom``, most exports ``.dcm``).
@@ -47,6 +48,8 @@ DICOM_SUFFIXES = (".dcm", ".dicom")
 
 #: Elements that hold an image.
 _PIXEL_ELEMENTS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+#: Values larger than this stay on disk when only the header is checked.
+_DEFER_SIZE = "64 KB"
 #: Elements without which stored pixels cannot be decoded.
 _IMAGE_KEYWORDS = ("Rows", "Columns", "BitsAllocated")
 #: Transfer syntax of native (uncompressed) pixel data, by (implicit VR, little endian).
@@ -79,30 +82,36 @@ def _cut_short(ds: Dataset, size: int) -> bool:
     tags = list(ds.keys())
     if not tags:
         return True
-    last = ds.get_item(max(tags))
-    if isinstance(last, RawDataElement) and last.length != 0xFFFFFFFF and last.value is not None:
+    last = ds.get_item(max(tags), keep_deferred=True)
+    if isinstance(last, RawDataElement) and last.length != 0xFFFFFFFF:
         end = last.value_tell + last.length
+        if last.value is None:   # a deferred value (read_dicom_image_header): not read, counted
+            syntax = getattr(ds, "file_meta", Dataset()).get("TransferSyntaxUID")
+            deflated = syntax is not None and UID(str(syntax)).is_deflated
+            return not deflated and end > size   # a deflated file counts inflated bytes
         return len(last.value) < last.length or 0 < size - end < 8
     return False
 
 
-def _without_preamble(path: Path, header_only: bool) -> Dataset:
+def _without_preamble(path: Path, header_only: bool, defer: str | None = None) -> Dataset:
     """A DICOM dataset stored without the 128-byte preamble and ``DICM`` prefix (older exports
     write the bare data set): read with ``force=True``, kept only when it holds what a DICOM
     image or object has (a SOP Class UID, or Rows and pixel data)."""
-    ds = pydicom.dcmread(path, stop_before_pixels=header_only, force=True)
+    ds = pydicom.dcmread(path, stop_before_pixels=header_only, force=True, defer_size=defer)
     if "SOPClassUID" not in ds and not ("Rows" in ds and ("PixelData" in ds or header_only)):
         raise InvalidDicomError("neither a DICOM file nor a bare DICOM data set")
     return ds
 
 
-def _open(path: str | Path, header_only: bool = False) -> Dataset:
+def _open(path: str | Path, header_only: bool = False, defer: str | None = None) -> Dataset:
+    """Read a DICOM file; ``header_only`` stops before the pixel data, ``defer`` (a size such as
+    ``"64 KB"``) keeps larger values unread on disk, pixel data included."""
     path = require_file(path, "DICOM file")
     try:
         try:
-            ds = pydicom.dcmread(path, stop_before_pixels=header_only)
+            ds = pydicom.dcmread(path, stop_before_pixels=header_only, defer_size=defer)
         except InvalidDicomError:
-            ds = _without_preamble(path, header_only)
+            ds = _without_preamble(path, header_only, defer)
         short = _cut_short(ds, path.stat().st_size)
     except Exception as exc:  # pydicom raises many kinds for damaged or foreign files
         raise DataError(f"The file {path} is not a readable DICOM file ({exc.__class__.__name__}); "
@@ -127,6 +136,14 @@ def _install_hint(decoder) -> str:
             packages = [p.strip() for p in needs.split(" and ") if p.strip() != "numpy"]
             return "pip install " + " ".join(f"'{p}'" for p in packages)
     return "pip install pylibjpeg pylibjpeg-libjpeg"
+
+
+def _unsupported_samples(ds: Dataset, path: Path, syntax: UID) -> DataError:
+    """The sentence for compressed samples that no installed plugin decodes (12-bit JPEG)."""
+    return DataError(f"The DICOM file {path} is compressed as {syntax.name} with "
+                     f"{ds.get('BitsStored', '?')}-bit samples, which no installed decoder "
+                     f"supports; run `pip install pylibjpeg pylibjpeg-libjpeg` or convert the file "
+                     f"to uncompressed DICOM (e.g. with dcmtk's dcmdjpeg).")
 
 
 def _check_image(ds: Dataset, path: Path) -> None:
@@ -155,6 +172,9 @@ def _check_image(ds: Dataset, path: Path) -> None:
         raise DataError(f"The DICOM file {path} is compressed as {syntax.name}, which pydicom "
                         f"cannot decode; convert it to uncompressed DICOM (e.g. with dcmtk's "
                         f"dcmdjpeg or gdcmconv --raw).") from None
+    if (syntax == JPEGExtended12Bit and int(ds.get("BitsStored", 8) or 8) > 8
+            and set(decoder.available_plugins) <= {"pillow"}):   # Pillow decodes 8-bit JPEG only
+        raise _unsupported_samples(ds, path, syntax)
     if not decoder.is_available:
         raise DataError(f"The DICOM file {path} is compressed as {syntax.name} and no decoder "
                         f"for it is installed; run `{_install_hint(decoder)}` or convert the file "
@@ -186,11 +206,7 @@ def _pixels(ds: Dataset, path: Path) -> np.ndarray:
     except Exception as exc:  # pydicom and its plugins raise ValueError/RuntimeError and more
         syntax = getattr(ds, "file_meta", Dataset()).get("TransferSyntaxUID")
         if "does not support" in str(exc):   # every installed plugin lacks this variant
-            bits = ds.get("BitsStored", "?")
-            raise DataError(f"The DICOM file {path} is compressed as {UID(str(syntax)).name} "
-                            f"with {bits}-bit samples, which no installed decoder supports; run "
-                            f"`pip install pylibjpeg pylibjpeg-libjpeg` or convert the file to "
-                            f"uncompressed DICOM (e.g. with dcmtk's dcmdjpeg).") from None
+            raise _unsupported_samples(ds, path, UID(str(syntax))) from None
         if syntax is not None and UID(str(syntax)).is_transfer_syntax \
                 and UID(str(syntax)).is_compressed:
             raise DataError(f"The compressed pixel data of {path} cannot be decoded "
@@ -295,6 +311,52 @@ def read_dicom_header(path: str | Path) -> Dataset:
     return _open(Path(path), header_only=True)
 
 
+def _native_length(ds: Dataset, path: Path) -> None:
+    """Refuse native (uncompressed) pixel data shorter than its header's grid needs."""
+    syntax = getattr(ds, "file_meta", Dataset()).get("TransferSyntaxUID")
+    if "PixelData" not in ds or (syntax is not None and UID(str(syntax)).is_compressed):
+        return
+    element = ds.get_item("PixelData", keep_deferred=True)
+    if element is None or element.length == 0xFFFFFFFF:
+        return
+    count = (int(ds.Rows) * int(ds.Columns) * int(ds.get("NumberOfFrames", 1) or 1)
+             * int(ds.get("SamplesPerPixel", 1) or 1))
+    bits = int(ds.BitsAllocated)
+    need = (count + 7) // 8 if bits == 1 else count * bits // 8
+    if element.length < need:
+        raise DataError(f"The DICOM file {path} holds {element.length} bytes of pixel data where "
+                        f"its Rows, Columns, frames and bit depth need {need} (a truncated or "
+                        f"damaged copy); replace it with a complete copy.")
+
+
+def read_dicom_image_header(path: str | Path) -> Dataset:
+    """Check a DICOM image as far as can be done without decoding its pixels, fast on large files.
+
+    Everything :func:`read_dicom` refuses before decoding is refused here too: a missing, empty,
+    foreign or truncated file (the pixel data's length is compared with the file's size, not
+    read), a file without an image (an RT plan, a report), a colour image, pixel data without
+    Rows/Columns/BitsAllocated, a transfer syntax no installed plugin decodes, and uncompressed
+    pixel data shorter than its grid. Damaged *compressed* data is found only by decoding it
+    (:func:`read_dicom`).
+
+    Args:
+        path: a DICOM file.
+
+    Returns:
+        The header; the pixel data stays on disk (deferred).
+
+    Raises:
+        DataError: as described, one sentence naming the file.
+    """
+    path = Path(path)
+    ds = _open(path, defer=_DEFER_SIZE)
+    with reading(path, "DICOM file", "fix its header or replace it with a complete copy"):
+        _check_image(ds, path)
+        _group_frames(ds, path)
+        _native_length(ds, path)
+    return ds
+
+
 def _spacing_pair(ds: Dataset, key: str, value) -> tuple[float, float] | None:
     """Two positive spacings from a PixelSpacing-like value, None when absent or zero."""
     if value is None:
@@ -371,7 +433,8 @@ def read_dicom(path: str | Path, voi: bool = True) -> tuple[np.ndarray, dict]:
     """
     path = Path(path)
     ds = _open(path)
-    _check_image(ds, path)
+    with reading(path, "DICOM file", "fix its header or replace it with a complete copy"):
+        _check_image(ds, path)
     raw = _pixels(ds, path)
     with reading(path, "DICOM file", "fix its header or replace it with a complete copy"):
         frames = _group_frames(ds, path)

@@ -12,7 +12,7 @@ from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset
 from pydicom.filewriter import dcmwrite
 
-from common.io import read_dicom, read_dicom_header
+from common.io import read_dicom, read_dicom_header, read_dicom_image_header
 
 from .conftest import CT_STORAGE, expect_data_error, write_dicom
 
@@ -105,3 +105,33 @@ def test_12_bit_jpeg_extended(name):
         return
     image, _ = read_dicom(path, voi=False)
     np.testing.assert_array_equal(image, expected)
+
+
+def test_header_check_without_decoding(tmp_path, rng):
+    """``read_dicom_image_header`` refuses a cut file or pixel data shorter than its grid, and
+    leaves the pixel data on disk (a large image is checked without reading it)."""
+    pixels = rng.integers(0, 4000, size=(400, 300)).astype(np.uint16)
+    path = write_dicom(tmp_path / "a.dcm", pixels)
+    header = read_dicom_image_header(path)
+    assert header.Rows == 400
+    assert header.get_item("PixelData", keep_deferred=True).value is None   # not read
+    data = path.read_bytes()
+    cut = tmp_path / "cut.dcm"
+    cut.write_bytes(data[: len(data) - 1000])
+    expect_data_error(lambda: read_dicom_image_header(cut), cut, "truncated")
+    ds = pydicom.dcmread(path)
+    ds.Rows = 500                        # the header now promises more pixels than are stored
+    ds.save_as(path)
+    expect_data_error(lambda: read_dicom_image_header(path), path, "bytes of pixel data where")
+    expect_data_error(lambda: read_dicom(path), path, "cannot be read")
+
+
+def test_header_check_refuses_what_no_decoder_reads():
+    from pydicom.pixels import get_decoder
+    from pydicom.uid import JPEGExtended12Bit
+    cases = [("rtplan.dcm", "holds no image")]
+    if set(get_decoder(JPEGExtended12Bit).available_plugins) <= {"pillow"}:   # as installed here
+        cases.append(("JPGExtended.dcm", "12-bit samples"))
+    for name, words in cases:
+        path = get_testdata_file(name)
+        expect_data_error(lambda: read_dicom_image_header(path), path, words)

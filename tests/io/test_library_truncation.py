@@ -1,5 +1,6 @@
 """Real library files cut short at many points: the readers never return other values than the
-complete file's, and never let a library exception through (one DataError sentence instead)."""
+complete file's, and never let a library exception through (one DataError sentence instead); the
+DICOM header check refuses every cut that the full reading refuses, without decoding."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from pydicom.data import get_testdata_file
 
 from common.errors import DataError
-from common.io import read_dicom, read_volume
+from common.io import read_dicom, read_dicom_image_header, read_volume
 
 from .conftest import assert_one_sentence
 
@@ -56,6 +57,9 @@ def test_cut_files_are_refused_or_read_whole(tmp_path, source, reader):
             except DataError as exc:
                 assert_one_sentence(str(exc), target)
                 refused += 1
+                if reader is read_dicom:     # the header check, reading no pixel, sees it too
+                    with pytest.raises(DataError):
+                        read_dicom_image_header(target)
                 continue
         # read without an error: only padding after the image was lost
         assert values.shape == full.shape and np.array_equal(values, full), f"cut at {cut}"
