@@ -51,7 +51,7 @@ def _data_list(args) -> int:
 def _data_check(args) -> int:
     from .data_check import check_dataset
 
-    report = check_dataset(args.name, args.path)
+    report = check_dataset(args.name, args.path, quick=args.quick)
     for problem in report.problems:
         print(f"problem: {problem}")
     for note in report.note_lines():
@@ -276,6 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("name", help="dataset (ct_volumes, seg2d, cxr, spine_mr, knee_ct)")
     ck.add_argument("path", nargs="?", type=Path, default=None,
                     help=f"the dataset folder (default ${DATA_ENV}/NAME)")
+    ck.add_argument("--quick", action="store_true", help="check DICOM radiographs (cxr) from "
+                    "their headers without decoding the pixels (full-size downloads)")
     ck.set_defaults(func=_data_check)
 
     r = sub.add_parser("run", help="run labs' reference solutions headless into runs/LAB/")

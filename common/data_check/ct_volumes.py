@@ -78,8 +78,9 @@ def _volumes(report: CheckReport, folder: Path) -> dict[str, list[Path]]:
     return found
 
 
-def check(folder: Path) -> CheckReport:
-    """Check a ``ct_volumes`` folder; see the module docstring for what is checked."""
+def check(folder: Path, quick: bool = False) -> CheckReport:
+    """Check a ``ct_volumes`` folder; see the module docstring for what is checked
+    (every file is read in full; ``quick`` changes nothing here)."""
     folder = Path(folder)
     report = CheckReport(NAME, folder)
     ids = _table(report, folder)

@@ -79,8 +79,9 @@ def _knee(report: CheckReport, root: Path, folder: Path) -> bool:
     return True
 
 
-def check(folder: Path) -> CheckReport:
-    """Check a ``knee_ct`` folder; see the module docstring for what is checked."""
+def check(folder: Path, quick: bool = False) -> CheckReport:
+    """Check a ``knee_ct`` folder; see the module docstring for what is checked
+    (every file is read in full; ``quick`` changes nothing here)."""
     folder = Path(folder)
     report = CheckReport(NAME, folder)
     if not _knee(report, folder, folder):

@@ -13,7 +13,7 @@ from .report import CheckReport
 __all__ = ["CHECKS", "check_dataset"]
 
 #: dataset name -> the function that checks a folder of it.
-CHECKS: dict[str, Callable[[Path], CheckReport]] = {
+CHECKS: dict[str, Callable[..., CheckReport]] = {
     "ct_volumes": ct_volumes.check,
     "seg2d": seg2d.check,
     "cxr": cxr.check,
@@ -22,13 +22,14 @@ CHECKS: dict[str, Callable[[Path], CheckReport]] = {
 }
 
 
-def check_dataset(name: str, folder: str | Path | None = None) -> CheckReport:
+def check_dataset(name: str, folder: str | Path | None = None, quick: bool = False) -> CheckReport:
     """Check a dataset folder against its card (``datasets/<name>.md``), reading every file.
 
     Args:
         name: a key of :data:`CHECKS` (``"cxr"``).
         folder: the dataset folder (default ``$DLMIA_DATA/<name>``, see
             :func:`common.paths.data_root`). Nothing is written there.
+        quick: check DICOM radiographs (``cxr``) from their headers, without decoding pixels.
 
     Returns:
         The report: every problem found (one sentence each, naming the file), and a summary of
@@ -45,4 +46,4 @@ def check_dataset(name: str, folder: str | Path | None = None) -> CheckReport:
         what = "is a file, not a folder" if folder.exists() else "does not exist"
         raise DataError(f"The {name} folder {folder} {what}; give the dataset's folder, or set "
                         f"DLMIA_DATA to the folder that holds {name}/.")
-    return CHECKS[name](folder)
+    return CHECKS[name](folder, quick=quick)

@@ -136,8 +136,9 @@ def _split(report: CheckReport, root: Path, base: Path, label: str, needs_masks:
         report.summary[f"{label} masks"] = len(masks)
 
 
-def check(folder: Path) -> CheckReport:
-    """Check a ``seg2d`` folder; see the module docstring for what is checked."""
+def check(folder: Path, quick: bool = False) -> CheckReport:
+    """Check a ``seg2d`` folder; see the module docstring for what is checked
+    (every file is read in full; ``quick`` changes nothing here)."""
     folder = Path(folder)
     report = CheckReport(NAME, folder)
     sizes: Counter = Counter()

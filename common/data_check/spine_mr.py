@@ -91,8 +91,9 @@ def _csv_tables(report: CheckReport, folder: Path, patients: set[str]) -> None:
                        f"images/; add the images or remove the rows.")
 
 
-def check(folder: Path) -> CheckReport:
-    """Check a ``spine_mr`` folder; see the module docstring for what is checked."""
+def check(folder: Path, quick: bool = False) -> CheckReport:
+    """Check a ``spine_mr`` folder; see the module docstring for what is checked
+    (every file is read in full; ``quick`` changes nothing here)."""
     folder = Path(folder)
     report = CheckReport(NAME, folder, layout="SPIDER")
     for sub in ("images", "masks"):

@@ -78,3 +78,22 @@ def test_library_warnings_become_one_note(copy_of, capsys):
     notes = [line for line in captured.out.splitlines() if line.startswith("note: ")]
     assert len(notes) == 1 and "padding" in notes[0] and path.name in notes[0], captured.out
     assert captured.err == ""
+
+
+def test_quick_checks_radiographs_from_headers(copy_of, monkeypatch, capsys):
+    """``--quick`` decodes no pixel and still finds a cut file and an image with no row."""
+    import common.data_check.cxr as cxr_check
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("--quick decoded an image")
+
+    monkeypatch.setattr(cxr_check, "read_dicom", no_decoding)
+    folder = copy_of("cxr")
+    report = check_dataset("cxr", folder, quick=True)
+    assert report.ok and report.layout.endswith("DICOM headers only"), report.problems
+    files = sorted((folder / "train").iterdir())
+    files[0].write_bytes(files[0].read_bytes()[:-500])
+    (folder / "train" / "ffff000000000000.dicom").write_bytes(files[1].read_bytes())
+    assert main(["data", "check", "cxr", str(folder), "--quick"]) == 1
+    out = capsys.readouterr().out
+    assert f"{files[0].name} is truncated" in out and "ffff000000000000.dicom has no row" in out
