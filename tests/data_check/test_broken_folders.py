@@ -410,3 +410,19 @@ def test_knee_size_and_grid_mismatch_and_mha_passes(copy_of):
     assert_named(checked("knee_ct", folder), "bone_segmented.nii.gz", "has origin")
     sitk.WriteImage(mask[:, :, :-3], str(mask_path))
     assert_named(checked("knee_ct", folder), "bone_segmented.nii.gz", "has shape")
+
+
+def test_knee_single_flat_knee_passes(copy_of):
+    """One knee as the seed's pipeline has it: the CT under its own name beside its mask."""
+    folder = copy_of("knee_ct")
+    knee = _knee(folder)
+    if knee != folder:
+        for path in knee.iterdir():
+            path.rename(folder / path.name)
+        for sub in [p for p in folder.iterdir() if p.is_dir()]:
+            shutil.rmtree(sub)
+    report = checked("knee_ct", folder)
+    assert report.ok, report.problems
+    assert report.layout == "one knee" and report.summary["knees"] == 1
+    (folder / "extra_ct.nii.gz").write_bytes(next(folder.glob("*.nii.gz")).read_bytes())
+    assert_named(checked("knee_ct", folder), "must hold exactly one CT", "extra_ct.nii.gz")
