@@ -19,7 +19,7 @@ from pytorch_grad_cam.ablation_layer import AblationLayer
 from pytorch_grad_cam.utils.model_targets import FasterRCNNBoxScoreTarget
 from torch import nn
 
-__all__ = ["fpn_reshape_transform", "FPNAblationLayer", "detector_cams"]
+__all__ = ["fpn_reshape_transform", "FPNAblationLayer", "detector_cams", "energy_in_boxes"]
 
 
 def fpn_reshape_transform(features: "OrderedDict[str, torch.Tensor]", level: str = "1") -> torch.Tensor:
@@ -100,3 +100,30 @@ def detector_cams(model: nn.Module, image: torch.Tensor, boxes: torch.Tensor,
         with cam:
             out[method] = cam(x, targets=targets)[0]
     return out
+
+
+def energy_in_boxes(cam: np.ndarray, boxes) -> tuple[float, float]:
+    """How much of a map's energy lies inside boxes, and how much of the image the boxes cover.
+
+    The energy-based pointing game (Wang et al., Score-CAM, 2020): a map that points at the
+    lesions puts a larger share of its sum inside their boxes than the boxes' share of the image;
+    a map spread evenly puts the same share.
+
+    Args:
+        cam: (H, W) non-negative map (a CAM in [0, 1]).
+        boxes: (N, 4) xyxy boxes in pixels of ``cam``; their union is counted once.
+
+    Returns:
+        ``(energy share, area share)``, both in [0, 1]; the energy share is nan for an all-zero
+        map.
+    """
+    cam = np.clip(np.asarray(cam, dtype=np.float64), 0, None)
+    h, w = cam.shape
+    inside = np.zeros((h, w), bool)
+    for x0, y0, x1, y1 in np.asarray(boxes, dtype=np.float64).reshape(-1, 4):
+        c0, r0 = int(np.clip(np.floor(x0), 0, w)), int(np.clip(np.floor(y0), 0, h))
+        c1, r1 = int(np.clip(np.ceil(x1), 0, w)), int(np.clip(np.ceil(y1), 0, h))
+        inside[r0:r1, c0:c1] = True
+    total = cam.sum()
+    energy = float(cam[inside].sum() / total) if total > 0 else float("nan")
+    return energy, float(inside.mean())

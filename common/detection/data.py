@@ -20,7 +20,8 @@ from ..io.dicom import DICOM_SUFFIXES, list_dicom_files, read_dicom_header
 from ..io.tables import read_rsna_boxes, read_vindr_boxes
 
 __all__ = ["read_vindr_table", "read_rsna_table", "dicom_index", "DetectionDataset",
-           "collate_detection", "boxes_by_image"]
+           "collate_detection", "boxes_by_image", "LAYOUTS", "find_layout", "read_boxes",
+           "class_set"]
 
 def read_vindr_table(path: Path | str) -> pd.DataFrame:
     """Read a VinDr-CXR box CSV (one row per box, ``No finding`` rows with empty boxes).
@@ -155,3 +156,52 @@ def collate_detection(batch):
     """Collate ``(image, target)`` pairs into ``(list of images, list of targets)``."""
     images, targets = zip(*batch)
     return list(images), list(targets)
+
+
+#: the box tables and image folders of the two layouts the lab reads, in the order they are tried.
+LAYOUTS = {
+    "vindr": {"table": "train.csv", "train": "train", "test": "test"},
+    "rsna": {"table": "stage_2_train_labels.csv", "train": "stage_2_train_images",
+             "test": "stage_2_test_images"},
+}
+
+
+def find_layout(folder: Path | str) -> dict:
+    """Which chest-radiograph layout a dataset folder holds, and where its parts are.
+
+    VinDr-CXR (``train.csv``, ``train/<image_id>.dicom``, ``test/``) or RSNA Pneumonia
+    (``stage_2_train_labels.csv``, ``stage_2_train_images/<patientId>.dcm``,
+    ``stage_2_test_images/``); the test folder is optional.
+
+    Returns:
+        ``{"kind": "vindr" | "rsna", "table": Path, "train": Path, "test": Path | None}``.
+
+    Raises:
+        DataError: when the folder holds neither layout.
+    """
+    folder = Path(folder)
+    for kind, parts in LAYOUTS.items():
+        table, train = folder / parts["table"], folder / parts["train"]
+        if table.is_file() and train.is_dir():
+            test = folder / parts["test"]
+            return {"kind": kind, "table": table, "train": train,
+                    "test": test if test.is_dir() else None}
+    raise DataError(f"{folder} holds neither the VinDr-CXR layout (train.csv and train/) nor the "
+                    f"RSNA Pneumonia layout (stage_2_train_labels.csv and stage_2_train_images/); "
+                    f"see datasets/cxr.md.")
+
+
+def read_boxes(layout: dict) -> pd.DataFrame:
+    """The layout's box table as VinDr rows (:func:`read_vindr_table` or :func:`read_rsna_table`)."""
+    if layout["kind"] == "rsna":
+        return read_rsna_table(layout["table"])
+    return read_vindr_table(layout["table"])
+
+
+def class_set(table: pd.DataFrame, no_finding_id: int = 14) -> dict[str, int]:
+    """The finding classes a box table uses: ``{class_name: class_id}``, sorted by id, without
+    ``No finding``."""
+    boxed = table.dropna(subset=["x_min"])
+    boxed = boxed[boxed["class_id"] != no_finding_id]
+    pairs = boxed.drop_duplicates("class_id").sort_values("class_id")
+    return dict(zip(pairs["class_name"].astype(str), pairs["class_id"].astype(int)))

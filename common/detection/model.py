@@ -1,8 +1,8 @@
 """Faster R-CNN detectors: a small CPU recipe and the full-size GPU recipe.
 
 The CPU recipe is what makes the lab trainable on a laptop: a ResNet18 trunk (ImageNet weights
-when cached, else random) under a 64-channel FPN with five levels, anchors of 16-256 pixels (the
-phantom's nodules are 12-22 px and its opacities 30-56 px), a 256-unit box head, fewer RoIs and
+when cached, else random) under a 64-channel FPN with five levels, anchors of 8-128 pixels (the
+phantom's nodules are 6-26 px, its opacities 16-44 px, its hearts up to ~150 px), a 256-unit box head, fewer RoIs and
 proposals, and torchvision's internal resize pinned to the input size (no up-scaling to 800 px).
 The GPU recipe is torchvision's ``fasterrcnn_resnet50_fpn`` with COCO weights when they are in the
 local cache, at 512 px or more.
@@ -65,7 +65,7 @@ def _cpu_detector(image_size: int, weights: bool | str) -> FasterRCNN:
     trunk = torchvision_model("resnet18", weights=weights)
     backbone = BackboneWithFPN(trunk, {"layer1": "0", "layer2": "1", "layer3": "2", "layer4": "3"},
                                in_channels_list=[64, 128, 256, 512], out_channels=64)
-    anchors = AnchorGenerator(sizes=((16,), (32,), (64,), (128,), (256,)),
+    anchors = AnchorGenerator(sizes=((8,), (16,), (32,), (64,), (128,)),
                               aspect_ratios=((0.5, 1.0, 2.0),) * 5)
     return FasterRCNN(backbone, num_classes=None, min_size=image_size, max_size=image_size,
                       image_mean=[0.5] * 3, image_std=[0.25] * 3, rpn_anchor_generator=anchors,
