@@ -8,7 +8,8 @@ from common.answer_keys import write_answer_key
 from common.cli import build_parser, main
 from common.digits import digits_answer_key
 
-VERBS = [[], ["data"], ["data", "build"], ["data", "list"], ["run"], ["results"], ["grade"],
+VERBS = [[], ["data"], ["data", "build"], ["data", "list"], ["data", "check"], ["run"], ["results"],
+         ["grade"],
          ["grade", "release"], ["grade", "check"], ["grade", "validate-csv"],
          ["grade", "score-csv"], ["grade", "autograde"], ["grade", "leaderboard"],
          ["grade", "bench-csv"], ["grade", "bench-autograde"]]
