@@ -40,7 +40,7 @@ def test_perfect_scores_one_and_wrong_less():
 
 @pytest.mark.parametrize("text, words", [
     ("8 0.9 1 2 3", "multiple of 6"),
-    ("3 0.9 1 2 3 4", "not lesion classes"),
+    ("13 0.9 1 2 3 4", "not lesion classes"),
     ("8 1.5 1 2 3 4", "[0, 1]"),
     ("8 0.9 5 2 3 4", "x_max < x_min"),
     ("8 0.9 a 2 3 4", "not a number"),
