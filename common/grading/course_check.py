@@ -25,8 +25,8 @@ from nbformat import NotebookNode
 
 from ..paths import repo_root
 from .notebook import (CellScore, blank_with_hidden_tests, execute, is_clean, manual_cells,
-                       read_notebook, replace_solution, scores, smoke_env, test_cells,
-                       truncate_after)
+                       read_notebook, replace_solution, scores, secret_lines, smoke_env,
+                       test_cells, truncate_after)
 from .references import (hidden_names, hidden_references, imported_references, imports_for_tests_only,
                          offered_references, probe_cell)
 
@@ -34,7 +34,6 @@ __all__ = ["LabCheck", "check_lab", "leaked_lines", "stated_points_problems", "W
            "WrongAnswerOutcome", "check_wrong_answers", "untargeted_test_cells", "run_graded",
            "with_reference_probes"]
 
-_BLOCK = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)(.*?)### END \1", re.S)
 _HEADING = re.compile(r"^##\s+(?P<title>.*?)\s*$")
 _STATED = re.compile(r"\((?P<points>\d+(?:\.\d+)?)\s+points?\)\s*$")
 _MUST_STATE = ("Task ", "Written answer")
@@ -64,20 +63,13 @@ def _lines(text: str) -> set[str]:
 def leaked_lines(source_nb, release_nb) -> list[str]:
     """Lines of solution or hidden-test blocks in the source that also appear in the release.
 
-    Lines that the source also has outside any block (a shared import, ``model.eval()``) are not
-    counted, nor are lines shorter than 12 characters.
+    The secret lines are :func:`~common.grading.notebook.secret_lines` (lines the source also has
+    outside any block, and lines shorter than 12 characters, are not counted).
     """
-    inside, outside = set(), set()
-    for cell in source_nb.cells:
-        blocks = [m.group(2) for m in _BLOCK.finditer(cell.source)]
-        for b in blocks:
-            inside |= _lines(b)
-        outside |= _lines(_BLOCK.sub("", cell.source))
-    secret = {ln for ln in inside - outside if len(ln) >= 12 and not ln.startswith("#")}
     released = set()
     for cell in release_nb.cells:
         released |= _lines(cell.source)
-    return sorted(secret & released)
+    return sorted(set(secret_lines(source_nb)) & released)
 
 
 @dataclass

@@ -32,7 +32,8 @@ from nbgrader.preprocessors import ClearHiddenTests
 
 from ..errors import CourseError
 from .nbgrader_cli import nbgrader
-from .notebook import is_test_cell, read_notebook
+from .notebook import (MIN_SECRET_CHARS, block_line_numbers, is_test_cell, read_notebook,
+                       secret_lines)
 from .notebook import nbgrader_meta as _meta
 
 __all__ = ["HideHiddenTests", "hidden_test_lines", "hide_hidden_tests", "html_text",
@@ -41,12 +42,10 @@ __all__ = ["HideHiddenTests", "hidden_test_lines", "hide_hidden_tests", "html_te
 #: What replaces an output line that showed hidden-test text.
 PLACEHOLDER = "[a line of a hidden test is not shown]"
 
-#: Output lines are searched for hidden lines at least this long (shorter ones, such as
-#: ``_x = 1``, occur by chance in ordinary output); traceback frames of test cells lose every
-#: hidden line whatever its length.
-MIN_SECRET_CHARS = 12
+# Output lines are searched for hidden lines at least MIN_SECRET_CHARS long (shorter ones occur
+# by chance in ordinary output); traceback frames of test cells lose every hidden line whatever
+# its length.
 
-_BEGIN, _END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 #: A frame's first line: ``Cell In[8], line 10`` (IPython 8 and later) or
 #: ``<ipython-input-8-1a2b3c> in <module>`` (older IPython, which marks the line with an arrow).
@@ -61,35 +60,19 @@ _FEEDBACK_PREPROCESSORS = ("nbgrader.preprocessors.GetGrades",
 
 def _hidden_line_numbers(source: str) -> set[int]:
     """1-based numbers of the lines of hidden blocks in ``source``, markers included."""
-    numbers, inside = set(), False
-    for number, line in enumerate(source.split("\n"), start=1):
-        if _BEGIN in line:
-            inside = True
-        if inside:
-            numbers.add(number)
-        if _END in line:
-            inside = False
-    return numbers
+    return block_line_numbers(source, ("HIDDEN TESTS",))
 
 
 def hidden_test_lines(nb: NotebookNode, min_chars: int = MIN_SECRET_CHARS) -> list[str]:
-    """Stripped lines of the hidden blocks of ``nb`` that appear nowhere outside them.
+    """Stripped lines of the hidden blocks of ``nb`` that appear nowhere outside them
+    (:func:`~common.grading.notebook.secret_lines` of the hidden blocks only).
 
     Args:
         nb: a notebook that still has its hidden tests (the source, or an autograded
             notebook, where nbgrader has put them back).
         min_chars: shortest line returned.
-
-    Returns:
-        The lines, sorted; markers and comment lines excluded.
     """
-    inside, outside = set(), set()
-    for cell in nb.cells:
-        numbers = _hidden_line_numbers(cell.source)
-        for number, line in enumerate(cell.source.split("\n"), start=1):
-            (inside if number in numbers else outside).add(line.strip())
-    return sorted(ln for ln in inside - outside
-                  if len(ln) >= min_chars and not ln.startswith("#"))
+    return secret_lines(nb, ("HIDDEN TESTS",), min_chars)
 
 
 def _plain(text: str) -> str:

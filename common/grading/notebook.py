@@ -21,7 +21,10 @@ from ..errors import CourseError
 __all__ = ["read_notebook", "write_clean", "is_clean", "strip_outputs", "test_cells",
            "manual_cells", "solution_cells", "execute", "scores", "blank_with_hidden_tests",
            "smoke_env", "CellScore", "replace_solution", "truncate_after", "nbgrader_meta",
-           "is_test_cell"]
+           "is_test_cell", "block_line_numbers", "secret_lines", "MIN_SECRET_CHARS"]
+
+#: Secret lines shorter than this (``_x = 1``) occur by chance elsewhere and are not searched for.
+MIN_SECRET_CHARS = 12
 
 KERNEL_SPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
@@ -229,3 +232,38 @@ def truncate_after(nb: NotebookNode, grade_ids: list[str]) -> NotebookNode:
 
 
 _MARKERS = re.compile(r"### (BEGIN|END) (SOLUTION|HIDDEN TESTS)")
+
+
+def block_line_numbers(source: str, kinds=("SOLUTION", "HIDDEN TESTS")) -> set[int]:
+    """1-based numbers of the lines of ``### BEGIN KIND`` … ``### END KIND`` blocks, markers
+    included, for each kind in ``kinds``."""
+    numbers, inside = set(), None
+    for number, line in enumerate(source.split("\n"), start=1):
+        if inside is None:
+            inside = next((k for k in kinds if f"### BEGIN {k}" in line), None)
+        if inside is not None:
+            numbers.add(number)
+            if f"### END {inside}" in line:
+                inside = None
+    return numbers
+
+
+def secret_lines(nb: NotebookNode, kinds=("SOLUTION", "HIDDEN TESTS"),
+                 min_chars: int = MIN_SECRET_CHARS) -> list[str]:
+    """Stripped lines of ``nb``'s solution and/or hidden-test blocks that appear nowhere else in it.
+
+    Args:
+        nb: a source notebook (or an autograded one, where nbgrader has put hidden tests back).
+        kinds: which blocks are secret: ``"SOLUTION"``, ``"HIDDEN TESTS"`` or both.
+        min_chars: shortest line returned.
+
+    Returns:
+        The lines, sorted; markers and comment lines excluded. Lines the notebook also has outside
+        any such block (a shared import, ``model.eval()``) give nothing away and are left out.
+    """
+    inside, outside = set(), set()
+    for cell in nb.cells:
+        numbers = block_line_numbers(cell.source, kinds)
+        for number, line in enumerate(cell.source.split("\n"), start=1):
+            (inside if number in numbers else outside).add(line.strip())
+    return sorted(ln for ln in inside - outside if len(ln) >= min_chars and not ln.startswith("#"))
