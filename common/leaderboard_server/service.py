@@ -588,7 +588,7 @@ class Leaderboard:
                       for r in self._final_rows(session, labs, higher)}
         out = []
         for x in labs:
-            for spec in SUBMISSIONS[x]:
+            for spec in SUBMISSIONS.get(x, []):
                 for uid, u in sorted(users.items(), key=lambda item: item[1].login):
                     final = finals.get((uid, x, spec.filename))
                     r, how = final if final else (None, "no scored submission")
