@@ -19,7 +19,7 @@ from common.leaderboard_server.app import COOKIE, create_app
 from common.leaderboard_server.db import make_engine, migrate
 from common.leaderboard_server.models import Base, Lab, Submission
 from common.leaderboard_server.scoring import public_ids
-from common.leaderboard_server.service import utcnow
+from common.leaderboard_server.service import Leaderboard, utcnow
 from common.leaderboard_server.settings import Settings
 from common.submissions import spec_for, validate_submission
 
@@ -314,3 +314,16 @@ def test_migrations_build_the_models_tables_and_run_again_as_a_no_op(tmp_path):
         assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001"
         assert conn.execute(text("pragma journal_mode")).scalar() == "wal"
     engine.dispose()
+
+
+def test_an_upload_cut_off_by_a_crash_is_removed_at_start_and_nothing_else(tmp_path, data_root):
+    files = tmp_path / "files"
+    (files / ".partial-0123abcd").mkdir(parents=True)
+    (files / ".partial-0123abcd" / FILE).write_bytes(b"ImageId,La")
+    (files / "notes.txt").write_text("the instructor's own file")
+    service = Leaderboard(Settings(db_url=f"sqlite:///{tmp_path / 'x.db'}"))
+    try:
+        assert service.files == files
+        assert sorted(p.name for p in files.iterdir()) == ["notes.txt"]
+    finally:
+        service.close()
