@@ -11,6 +11,7 @@ each test is shown to catch a real mistake (``tests/grading/test_course.py`` che
 from wrong_lab02_lab03 import LAB02, LAB03
 from wrong_lab04 import LAB04
 from wrong_lab05 import LAB05
+from wrong_lab06 import LAB06
 from wrong_lab07 import LAB07
 
 LAB01 = {
@@ -74,5 +75,6 @@ WRONG_ANSWERS = {
     "lab03_fusion_strategies": LAB03,
     "lab04_segmentation": LAB04,
     "lab05_cxr_detection": LAB05,
+    "lab06_autoencoder_features": LAB06,
     "lab07_inflated_densenet": LAB07,
 }
