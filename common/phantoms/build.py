@@ -31,8 +31,9 @@ from ..errors import DataError
 from ..paths import data_root
 from .registry import PHANTOMS, get_phantom
 
-__all__ = ["ForeignFolderError", "build_phantom", "build_all", "ensure_dataset", "is_phantom_folder", "sha256_of",
-           "manifest_path", "hidden_seed_entropy", "HIDDEN_SPLIT_PHANTOMS", "MARKER_NAME"]
+__all__ = ["ForeignFolderError", "build_phantom", "build_all", "ensure_dataset", "is_phantom_folder",
+           "sha256_of", "manifest_path", "hidden_seed_entropy", "HIDDEN_SPLIT_PHANTOMS",
+           "MARKER_NAME"]
 
 #: lock file in the data root that serialises builders.
 LOCK_NAME = ".build.lock"
