@@ -14,6 +14,52 @@ from wrong_lab05 import LAB05
 from wrong_lab06 import LAB06
 from wrong_lab07 import LAB07
 
+# The correct parts of lab01's training-loop cell, so that each wrong answer holds one mistake.
+_LOOP_TRAIN = '''
+def train_one_epoch(model, loader, loss_fn, optimizer, device=DEVICE):
+    model.train()
+    total, count = 0.0, 0
+    for inputs, targets in loader:
+        inputs, targets = inputs.to(device), targets.to(device)
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(targets)
+        count += len(targets)
+    return total / count
+'''
+_LOOP_VALIDATE = '''
+
+def validate(model, loader, loss_fn, device=DEVICE):
+    model.eval()
+    total, correct, count = 0.0, 0, 0
+    with torch.no_grad():
+        for inputs, targets in loader:
+            inputs, targets = inputs.to(device), targets.to(device)
+            outputs = model(inputs)
+            total += loss_fn(outputs, targets).item() * len(targets)
+            correct += (outputs.argmax(dim=1) == targets).sum().item()
+            count += len(targets)
+    return total / count, correct / count
+'''
+_LOOP_MODEL = '''
+
+def train_model(model, train_loader, val_loader, loss_fn, optimizer, epochs, device=DEVICE):
+    model.to(device)
+    rows, best_loss, best_state = [], float("inf"), None
+    for epoch in range(1, epochs + 1):
+        train_loss = train_one_epoch(model, train_loader, loss_fn, optimizer, device)
+        val_loss, val_accuracy = validate(model, val_loader, loss_fn, device)
+        rows.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
+                     "val_accuracy": val_accuracy})
+        if val_loss < best_loss:
+            best_loss, best_state = val_loss, copy.deepcopy(model.state_dict())
+    model.load_state_dict(best_state)
+    model.eval()
+    return pd.DataFrame(rows, columns=["epoch", "train_loss", "val_loss", "val_accuracy"])
+'''
+
 LAB01 = {
     "prepare_data": [
         ('''
@@ -66,6 +112,29 @@ def write_submission(image_ids, labels, path):
     pd.DataFrame({"ImageId": image_ids, "Label": labels}).to_csv(path)
     return path
 ''', ["write_submission_format"]),
+    ],
+    "training_loop": [
+        (_LOOP_TRAIN.replace("        optimizer.zero_grad()\n", "").replace(
+            "    model.train()\n",
+            "    model.train()\n    # never clears the gradients: each step adds up every earlier batch's\n")
+         + _LOOP_VALIDATE + _LOOP_MODEL, ["train_one_epoch_steps", "train_model_matches_fit"]),
+        (_LOOP_TRAIN.replace(
+            "    model.train()\n",
+            "    # no model.train(): after the first validation every epoch trains in eval mode\n")
+         + _LOOP_VALIDATE
+         + _LOOP_MODEL.replace("    model.to(device)\n", "    model.to(device)\n    model.train()\n"),
+         ["train_one_epoch_train_mode", "train_model_matches_fit"]),
+        (_LOOP_TRAIN.replace(
+            "        loss.backward()\n        optimizer.step()\n",
+            "        optimizer.step()   # steps before backward: this batch's gradients are not there yet\n"
+            "        loss.backward()\n")
+         + _LOOP_VALIDATE + _LOOP_MODEL, ["train_one_epoch_steps"]),
+        (_LOOP_TRAIN
+         + _LOOP_VALIDATE.replace(
+             "    model.eval()\n",
+             "    # validates in training mode with gradients on (no model.eval(), no torch.no_grad())\n")
+         .replace("    with torch.no_grad():\n", "    if True:\n")
+         + _LOOP_MODEL, ["validate_eval_no_grad", "train_model_matches_fit"]),
     ],
 }
 
