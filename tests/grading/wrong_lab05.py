@@ -75,4 +75,157 @@ def replace_predictor(model: torch.nn.Module, num_classes: int) -> torch.nn.Modu
     return model
 ''', ["predictor_replaced"]),
     ],
+    "box_iou": [
+        ('''
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(N, 4) and (M, 4) xyxy boxes -> (N, M) intersection over union, float64."""
+    # pixel-inclusive areas: width x_max - x_min + 1, one pixel too many on each side
+    a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+    area_a = (a[:, 2] - a[:, 0] + 1) * (a[:, 3] - a[:, 1] + 1)
+    area_b = (b[:, 2] - b[:, 0] + 1) * (b[:, 3] - b[:, 1] + 1)
+    w = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]) + 1, 0, None)
+    h = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]) + 1, 0, None)
+    inter = w * h
+    union = area_a[:, None] + area_b[None, :] - inter
+    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+''', ["box_iou_matches_torchvision"]),
+        ('''
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(N, 4) and (M, 4) xyxy boxes -> (N, M) intersection over union, float64."""
+    # union taken as the sum of the areas: the intersection is counted twice
+    a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    w = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
+    h = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
+    inter = w * h
+    union = area_a[:, None] + area_b[None, :]
+    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+''', ["box_iou_matches_torchvision"]),
+    ],
+    "average_precision_50": [
+        ('''
+def average_precision_50(preds: list, targets: list, label: int) -> float:
+    """COCO AP at IoU 0.5 of one class over a list of images; nan when the class has no true box."""
+    # walks the detections in the order they are listed, not by score
+    scores, image_of, boxes = [], [], []
+    truth = []
+    for i, (p, t) in enumerate(zip(preds, targets)):
+        keep = np.asarray(p["labels"]) == label
+        scores.append(np.asarray(p["scores"], dtype=np.float64)[keep])
+        boxes.append(np.asarray(p["boxes"], dtype=np.float64).reshape(-1, 4)[keep])
+        image_of.append(np.full(int(keep.sum()), i))
+        truth.append(np.asarray(t["boxes"], dtype=np.float64).reshape(-1, 4)[np.asarray(t["labels"]) == label])
+    n_true = sum(len(t) for t in truth)
+    if n_true == 0:
+        return float("nan")
+    scores, image_of, boxes = np.concatenate(scores), np.concatenate(image_of), np.concatenate(boxes)
+    if len(scores) == 0:
+        return 0.0
+    order = np.arange(len(scores))
+    taken = [np.zeros(len(t), bool) for t in truth]
+    tp = np.zeros(len(order))
+    for k, d in enumerate(order):
+        i = image_of[d]
+        if len(truth[i]) == 0:
+            continue
+        iou = box_iou(boxes[d:d + 1], truth[i])[0]
+        iou[taken[i]] = -1
+        best = int(np.argmax(iou))
+        if iou[best] >= 0.5:
+            taken[i][best] = True
+            tp[k] = 1
+    tp_cum = np.cumsum(tp)
+    fp_cum = np.cumsum(1 - tp)
+    recall = tp_cum / n_true
+    precision = tp_cum / np.maximum(tp_cum + fp_cum, 1e-12)
+    precision = np.maximum.accumulate(precision[::-1])[::-1]
+    levels = np.linspace(0, 1, 101)
+    at = np.searchsorted(recall, levels, side="left")
+    sampled = np.where(at < len(precision), precision[np.minimum(at, len(precision) - 1)], 0.0)
+    return float(sampled.mean())
+''', ["ap50_hand_examples", "ap50_matches_torchmetrics"]),
+        ('''
+def average_precision_50(preds: list, targets: list, label: int) -> float:
+    """COCO AP at IoU 0.5 of one class over a list of images; nan when the class has no true box."""
+    # a true box can be matched by several detections: duplicates count as true positives
+    scores, image_of, boxes = [], [], []
+    truth = []
+    for i, (p, t) in enumerate(zip(preds, targets)):
+        keep = np.asarray(p["labels"]) == label
+        scores.append(np.asarray(p["scores"], dtype=np.float64)[keep])
+        boxes.append(np.asarray(p["boxes"], dtype=np.float64).reshape(-1, 4)[keep])
+        image_of.append(np.full(int(keep.sum()), i))
+        truth.append(np.asarray(t["boxes"], dtype=np.float64).reshape(-1, 4)[np.asarray(t["labels"]) == label])
+    n_true = sum(len(t) for t in truth)
+    if n_true == 0:
+        return float("nan")
+    scores, image_of, boxes = np.concatenate(scores), np.concatenate(image_of), np.concatenate(boxes)
+    if len(scores) == 0:
+        return 0.0
+    order = np.argsort(-scores, kind="stable")
+    taken = [np.zeros(len(t), bool) for t in truth]
+    tp = np.zeros(len(order))
+    for k, d in enumerate(order):
+        i = image_of[d]
+        if len(truth[i]) == 0:
+            continue
+        iou = box_iou(boxes[d:d + 1], truth[i])[0]
+        best = int(np.argmax(iou))
+        if iou[best] >= 0.5:
+            taken[i][best] = True
+            tp[k] = 1
+    tp_cum = np.cumsum(tp)
+    fp_cum = np.cumsum(1 - tp)
+    recall = tp_cum / n_true
+    precision = tp_cum / np.maximum(tp_cum + fp_cum, 1e-12)
+    precision = np.maximum.accumulate(precision[::-1])[::-1]
+    levels = np.linspace(0, 1, 101)
+    at = np.searchsorted(recall, levels, side="left")
+    sampled = np.where(at < len(precision), precision[np.minimum(at, len(precision) - 1)], 0.0)
+    return float(sampled.mean())
+''', ["ap50_hand_examples", "ap50_matches_torchmetrics"]),
+        ('''
+def average_precision_50(preds: list, targets: list, label: int) -> float:
+    """COCO AP at IoU 0.5 of one class over a list of images; nan when the class has no true box."""
+    # no monotone precision envelope before sampling the 101 recall levels
+    scores, image_of, boxes = [], [], []
+    truth = []
+    for i, (p, t) in enumerate(zip(preds, targets)):
+        keep = np.asarray(p["labels"]) == label
+        scores.append(np.asarray(p["scores"], dtype=np.float64)[keep])
+        boxes.append(np.asarray(p["boxes"], dtype=np.float64).reshape(-1, 4)[keep])
+        image_of.append(np.full(int(keep.sum()), i))
+        truth.append(np.asarray(t["boxes"], dtype=np.float64).reshape(-1, 4)[np.asarray(t["labels"]) == label])
+    n_true = sum(len(t) for t in truth)
+    if n_true == 0:
+        return float("nan")
+    scores, image_of, boxes = np.concatenate(scores), np.concatenate(image_of), np.concatenate(boxes)
+    if len(scores) == 0:
+        return 0.0
+    order = np.argsort(-scores, kind="stable")
+    taken = [np.zeros(len(t), bool) for t in truth]
+    tp = np.zeros(len(order))
+    for k, d in enumerate(order):
+        i = image_of[d]
+        if len(truth[i]) == 0:
+            continue
+        iou = box_iou(boxes[d:d + 1], truth[i])[0]
+        iou[taken[i]] = -1
+        best = int(np.argmax(iou))
+        if iou[best] >= 0.5:
+            taken[i][best] = True
+            tp[k] = 1
+    tp_cum = np.cumsum(tp)
+    fp_cum = np.cumsum(1 - tp)
+    recall = tp_cum / n_true
+    precision = tp_cum / np.maximum(tp_cum + fp_cum, 1e-12)
+    levels = np.linspace(0, 1, 101)
+    at = np.searchsorted(recall, levels, side="left")
+    sampled = np.where(at < len(precision), precision[np.minimum(at, len(precision) - 1)], 0.0)
+    return float(sampled.mean())
+''', ["ap50_hand_examples", "ap50_matches_torchmetrics"]),
+    ],
 }
