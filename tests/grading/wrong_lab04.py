@@ -25,6 +25,115 @@ def iou_score(pred, target):
     return inter / (pred.sum(1) + target.sum(1)).double().clamp(min=1)
 ''', ["dice_matches_monai", "iou_matches_monai"]),
     ],
+    "soft_dice": [
+        ('''
+def soft_dice_loss(logits, labels, smooth=1e-5):
+    # no smoothing term: an empty mask predicted empty scores Dice 0 instead of 1
+    probs = torch.softmax(logits, dim=1)
+    onehot = nn.functional.one_hot(labels[:, 0].long(), logits.shape[1]).movedim(-1, 1).to(probs.dtype)
+    intersection = (probs * onehot).sum((2, 3))
+    return (1 - 2 * intersection / (probs.sum((2, 3)) + onehot.sum((2, 3)))).mean()
+''', ["soft_dice_empty_mask"]),
+        ('''
+def soft_dice_loss(logits, labels, smooth=1e-5):
+    # squares the terms of the denominator (the V-Net variant), which the reference does not
+    probs = torch.softmax(logits, dim=1)
+    onehot = nn.functional.one_hot(labels[:, 0].long(), logits.shape[1]).movedim(-1, 1).to(probs.dtype)
+    intersection = (probs * onehot).sum((2, 3))
+    denominator = (probs ** 2).sum((2, 3)) + (onehot ** 2).sum((2, 3))
+    return (1 - (2 * intersection + smooth) / (denominator + smooth)).mean()
+''', ["soft_dice_matches_monai"]),
+        ('''
+def soft_dice_loss(logits, labels, smooth=1e-5):
+    # sums over the whole batch: one Dice per class instead of one per image and class
+    probs = torch.softmax(logits, dim=1)
+    onehot = nn.functional.one_hot(labels[:, 0].long(), logits.shape[1]).movedim(-1, 1).to(probs.dtype)
+    intersection = (probs * onehot).sum((0, 2, 3))
+    denominator = probs.sum((0, 2, 3)) + onehot.sum((0, 2, 3))
+    return (1 - (2 * intersection + smooth) / (denominator + smooth)).mean()
+''', ["soft_dice_per_image"]),
+        ('''
+def soft_dice_loss(logits, labels, smooth=1e-5):
+    # applies the softmax twice (on logits that already went through one)
+    probs = torch.softmax(torch.softmax(logits, dim=1), dim=1)
+    onehot = nn.functional.one_hot(labels[:, 0].long(), logits.shape[1]).movedim(-1, 1).to(probs.dtype)
+    intersection = (probs * onehot).sum((2, 3))
+    denominator = probs.sum((2, 3)) + onehot.sum((2, 3))
+    return (1 - (2 * intersection + smooth) / (denominator + smooth)).mean()
+''', ["soft_dice_matches_monai"]),
+        ('''
+def soft_dice_loss(logits, labels, smooth=1e-5):
+    # no softmax: uses the raw logits as if they were probabilities
+    probs = logits
+    onehot = nn.functional.one_hot(labels[:, 0].long(), logits.shape[1]).movedim(-1, 1).to(probs.dtype)
+    intersection = (probs * onehot).sum((2, 3))
+    denominator = probs.sum((2, 3)) + onehot.sum((2, 3))
+    return (1 - (2 * intersection + smooth) / (denominator + smooth)).mean()
+''', ["soft_dice_matches_monai"]),
+    ],
+    "hd95": [
+        ('''
+def hausdorff95(pred, target):
+    # the plain Hausdorff distance (the maximum) instead of the 95th percentile
+    pred, target = torch.as_tensor(pred).bool().numpy(), torch.as_tensor(target).bool().numpy()
+    out = []
+    for p, t in zip(pred, target):
+        if not p.any() and not t.any():
+            out.append(0.0)
+        elif not p.any() or not t.any():
+            out.append(float(np.hypot(*p.shape)))
+        else:
+            p_edge, t_edge = p & ~ndimage.binary_erosion(p), t & ~ndimage.binary_erosion(t)
+            out.append(max(ndimage.distance_transform_edt(~t_edge)[p_edge].max(),
+                           ndimage.distance_transform_edt(~p_edge)[t_edge].max()))
+    return torch.tensor(out, dtype=torch.float64)
+''', ["hd95_matches_monai"]),
+        ('''
+def hausdorff95(pred, target):
+    # one direction only: from the prediction's edge to the truth's, not back
+    pred, target = torch.as_tensor(pred).bool().numpy(), torch.as_tensor(target).bool().numpy()
+    out = []
+    for p, t in zip(pred, target):
+        if not p.any() and not t.any():
+            out.append(0.0)
+        elif not p.any() or not t.any():
+            out.append(float(np.hypot(*p.shape)))
+        else:
+            p_edge, t_edge = p & ~ndimage.binary_erosion(p), t & ~ndimage.binary_erosion(t)
+            out.append(np.percentile(ndimage.distance_transform_edt(~t_edge)[p_edge], 95))
+    return torch.tensor(out, dtype=torch.float64)
+''', ["hd95_matches_monai"]),
+        ('''
+def hausdorff95(pred, target):
+    # distances to the nearest foreground pixel of the other mask, not to its edge
+    pred, target = torch.as_tensor(pred).bool().numpy(), torch.as_tensor(target).bool().numpy()
+    out = []
+    for p, t in zip(pred, target):
+        if not p.any() and not t.any():
+            out.append(0.0)
+        elif not p.any() or not t.any():
+            out.append(float(np.hypot(*p.shape)))
+        else:
+            out.append(max(np.percentile(ndimage.distance_transform_edt(~t)[p], 95),
+                           np.percentile(ndimage.distance_transform_edt(~p)[t], 95)))
+    return torch.tensor(out, dtype=torch.float64)
+''', ["hd95_matches_monai"]),
+        ('''
+def hausdorff95(pred, target):
+    # an empty mask on either side counts as distance 0 (nothing to measure), so an empty
+    # prediction of a visible structure looks perfect
+    pred, target = torch.as_tensor(pred).bool().numpy(), torch.as_tensor(target).bool().numpy()
+    out = []
+    for p, t in zip(pred, target):
+        if not p.any() or not t.any():
+            out.append(0.0)
+        else:
+            p_edge, t_edge = p & ~ndimage.binary_erosion(p), t & ~ndimage.binary_erosion(t)
+            out.append(max(np.percentile(ndimage.distance_transform_edt(~t_edge)[p_edge], 95),
+                           np.percentile(ndimage.distance_transform_edt(~p_edge)[t_edge], 95)))
+    return torch.tensor(out, dtype=torch.float64)
+''', ["hd95_empty_masks"]),
+    ],
     "unet_blocks": [
         ('''
 class DoubleConv(nn.Sequential):

@@ -8,7 +8,8 @@ from sklearn import metrics as skm
 
 from common.errors import ShapeError
 from common.segmentation.boundary import boundary_f1
-from common.segmentation.metrics import METRIC_NAMES, segmentation_scores, summarize_scores
+from common.segmentation.metrics import (METRIC_NAMES, hd95_scores, segmentation_scores,
+                                        summarize_scores)
 
 
 def _square(size=40, lo=10, hi=30):
@@ -36,7 +37,25 @@ def test_scores_match_sklearn(rng):
 
 def test_empty_masks_score_one():
     z = np.zeros((1, 8, 8), bool)
-    assert (segmentation_scores(z, z).iloc[0] == 1.0).all()
+    row = segmentation_scores(z, z).iloc[0]
+    assert (row.drop("hd95") == 1.0).all() and row["hd95"] == 0.0
+
+
+def test_hd95_on_drawn_shapes():
+    """HD95 in pixels: a square moved by 3 columns, and the empty-mask conventions."""
+    a = _square()[None]
+    assert hd95_scores(a, a).tolist() == [0.0]
+    assert hd95_scores(a, np.roll(a, 3, axis=2)).tolist() == pytest.approx([3.0])
+    one = np.zeros((1, 30, 40), bool)
+    one[0, 5, 5] = True
+    empty = np.zeros_like(one)
+    assert hd95_scores(one, empty).tolist() == hd95_scores(empty, one).tolist() == [50.0]
+    assert hd95_scores(empty, empty).tolist() == [0.0]
+    # a far stray pixel moves the maximum but not the 95th percentile
+    stray = _square(60, 10, 40)[None]
+    noisy = stray.copy()
+    noisy[0, 55, 55] = True
+    assert hd95_scores(noisy, stray)[0] < 2.0
 
 
 def test_shape_mismatch_is_clear():
