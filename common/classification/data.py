@@ -56,6 +56,17 @@ class CTVolumes:
         """Whether every patient has an age and a sex (False for MedMNIST archives)."""
         return bool(self.patients[["age", "sex"]].notna().all(axis=None))
 
+    def is_labelled(self, name: str) -> bool:
+        """Whether split ``name`` has patients and every one of them has a label."""
+        labels = self.patients.loc[self.patients["split"] == name, "label"]
+        return len(labels) > 0 and bool((labels >= 0).all())
+
+    def evaluation_split(self) -> str:
+        """The split a lab reports its metrics on: ``"test"`` when its labels are in the table
+        (a real collection with a labelled test split, MedMNIST), else ``"val"`` (the phantom,
+        whose test labels are hidden in an answer key that only scores submissions)."""
+        return "test" if self.is_labelled("test") else "val"
+
     def split(self, name: str) -> tuple[pd.DataFrame, np.ndarray]:
         """Rows and volumes of one split (``"train"``, ``"val"`` or ``"test"``)."""
         mask = (self.patients["split"] == name).to_numpy()

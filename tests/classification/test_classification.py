@@ -12,13 +12,14 @@ from pydicom.dataset import FileDataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 from sklearn.metrics import roc_auc_score
 
-from common.classification import (AugmentedDataset, fit_late_fusion_weights, late_fusion_scores,
-                                   load_ct_volumes, load_medmnist_volumes, make_loader,
-                                   positive_scores, resize_slices, resnet50_trunk,
+from common.classification import (AugmentedDataset, auc_with_interval, backbone_info,
+                                   describe_backbone, intervals_separate, load_ct_volumes,
+                                   load_medmnist_volumes, make_loader, positive_scores,
+                                   ranking_statement, resize_slices, resnet50_trunk,
                                    roc_auc_from_logits, slice_augmentation, swin_trunk,
                                    vgg16_features)
 from common.classification.data import HU_WINDOW
-from common.errors import DataError, ShapeError
+from common.errors import DataError
 from common.phantoms.nifti import write_nifti_gz
 
 CT_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
@@ -146,13 +147,58 @@ def test_scores_and_auc_from_logits():
     assert np.isnan(roc_auc_from_logits(logits, torch.tensor([1, 1, 1])))
 
 
-def test_late_fusion_weights_prefer_the_informative_model(rng):
-    y = rng.integers(0, 2, 200)
-    good = y + rng.normal(0, 0.5, 200)
-    noise = rng.normal(0, 1, 200)
-    w = fit_late_fusion_weights(np.stack([noise, good], 1), y, step=0.1)
-    assert w.sum() == pytest.approx(1.0) and w[1] > w[0]
-    fused = late_fusion_scores(np.stack([noise, good], 1), w)
-    assert roc_auc_score(y, fused) >= roc_auc_score(y, noise)
-    with pytest.raises(ShapeError):
-        late_fusion_scores(np.ones((3, 2)), np.ones(3) / 3)
+def test_auc_with_interval_resamples_patients(rng):
+    y = np.tile([0, 1], 60)
+    p = y * 0.3 + rng.random(120)
+    out = auc_with_interval(y, p, [f"P{i}" for i in range(120)], n_boot=300)
+    assert out["auc"] == pytest.approx(roc_auc_score(y, p))
+    assert out["ci_low"] < out["auc"] < out["ci_high"]
+    assert 0.05 < out["ci_high"] - out["ci_low"] < 0.4, "120 patients give an interval of about ±0.08"
+    # one patient's rows go together: duplicating every row per patient does not narrow it
+    twice = auc_with_interval(np.repeat(y, 2), np.repeat(p, 2), np.repeat(np.arange(120), 2),
+                              n_boot=300)
+    assert twice["ci_high"] - twice["ci_low"] == pytest.approx(out["ci_high"] - out["ci_low"], abs=0.03)
+
+
+def test_ranking_only_where_intervals_separate():
+    a = {"auc": 0.90, "ci_low": 0.85, "ci_high": 0.94}
+    b = {"auc": 0.80, "ci_low": 0.74, "ci_high": 0.84}
+    c = {"auc": 0.83, "ci_low": 0.77, "ci_high": 0.88}
+    assert intervals_separate(a, b) and intervals_separate(b, a)
+    assert not intervals_separate(a, c) and not intervals_separate(b, c)
+    sentences = ranking_statement({"b": b, "a": a, "c": c})
+    assert sentences[0].startswith("a > b") or "a > b" in sentences[1]
+    assert any(s.startswith("a ~ c: intervals overlap") for s in sentences)
+    assert any(s.startswith("c ~ b: intervals overlap") for s in sentences)
+    assert len(sentences) == 3
+
+
+def test_evaluation_split_is_the_labelled_one():
+    from common.classification import CTVolumes
+
+    rows = pd.DataFrame({"patient_id": ["a", "b", "c"], "age": [1, 2, 3], "sex": ["F", "M", "F"],
+                         "label": [0, 1, -1], "split": ["train", "val", "test"]})
+    hidden = CTVolumes(patients=rows, volumes=np.zeros((3, 2, 2, 2), np.float32))
+    assert not hidden.is_labelled("test") and hidden.evaluation_split() == "val"
+    labelled = CTVolumes(patients=rows.assign(label=[0, 1, 1]), volumes=hidden.volumes)
+    assert labelled.is_labelled("test") and labelled.evaluation_split() == "test"
+
+
+def test_backbones_say_what_they_built(capsys, monkeypatch):
+    from common.classification import backbones
+
+    monkeypatch.setattr(backbones, "_reported", set())   # forget what earlier tests built
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model, dim = resnet50_trunk(width=0.0625, in_channels=6)
+        again, _ = resnet50_trunk(width=0.0625, in_channels=6)
+        vgg, vdim = vgg16_features(width=0.0625)
+    info = backbone_info(model)
+    assert info == {"backbone": "resnet50", "weights": "random", "width": 0.0625,
+                    "feature_dim": dim, "in_channels": 6}
+    assert backbone_info(vgg)["feature_dim"] == vdim and backbone_info(vgg)["weights"] == "random"
+    out = capsys.readouterr().out
+    assert out.count(describe_backbone(info)) == 1, "one line per distinct model, not per build"
+    assert f"resnet50: random init, 0.0625x width, {dim}-d features, 6 input channels" in out
+    with pytest.raises(ValueError, match="not built by"):
+        backbone_info(torch.nn.Linear(2, 2))

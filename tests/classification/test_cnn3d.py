@@ -5,12 +5,26 @@ from __future__ import annotations
 import pytest
 import torch
 
-from common.classification import resnet3d_small
+from common.classification import resnet3d_small, resnet3d_trunk
 
 
 def test_resnet3d_small_shapes():
     model = resnet3d_small(in_channels=1, num_classes=2, width=4)
     assert tuple(model(torch.rand(3, 1, 16, 32, 32)).shape) == (3, 2)
+
+
+def test_resnet3d_trunk_gives_feature_maps_of_the_classifier():
+    torch.manual_seed(0)
+    trunk, channels = resnet3d_trunk(in_channels=1, width=4)
+    torch.manual_seed(0)
+    full = resnet3d_small(in_channels=1, num_classes=2, width=4).eval()
+    trunk.eval()
+    x = torch.rand(2, 1, 16, 32, 32)
+    with torch.no_grad():
+        maps = trunk(x)
+        assert tuple(maps.shape) == (2, channels, 2, 2, 2) and channels == 32
+        # the same layers: pooling the maps and applying the classifier gives its logits
+        assert torch.allclose(full.fc(maps.mean(dim=(2, 3, 4))), full(x), atol=1e-5)
 
 
 @pytest.mark.slow

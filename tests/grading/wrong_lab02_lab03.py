@@ -111,3 +111,141 @@ def inflate_first_conv(conv, in_channels):
 ''', ["inflate_conv_settings"]),
     ],
 }
+
+LAB03.update({
+    "late_fusion": [
+        ('''
+def fuse_probabilities(logits, weights):
+    # averages the logits with the weights, then takes one softmax (not the average of probabilities)
+    mixed = sum(w * torch.as_tensor(l, dtype=torch.float64) for w, l in zip(weights, logits))
+    return torch.softmax(mixed, dim=1)[:, 1].numpy()
+
+
+def fit_fusion_weights(val_probs, val_labels, step=0.05):
+    val_probs = np.asarray(val_probs, dtype=np.float64)
+    m, n = val_probs.shape[1], int(round(1.0 / step))
+    best_auc, best_w = -np.inf, None
+    for combo in itertools.product(range(n + 1), repeat=m - 1):
+        if sum(combo) > n:
+            continue
+        w = np.array([*combo, n - sum(combo)], dtype=np.float64) / n
+        auc = roc_auc(val_labels, val_probs @ w)
+        if auc > best_auc + 1e-12 or (abs(auc - best_auc) <= 1e-12 and w.std() < best_w.std()):
+            best_auc, best_w = auc, w
+    return best_w
+''', ["late_fusion_probabilities"]),
+        ('''
+def fuse_probabilities(logits, weights):
+    probs = np.stack([torch.softmax(torch.as_tensor(l, dtype=torch.float64), 1)[:, 1].numpy() for l in logits], 1)
+    return probs @ np.asarray(weights, dtype=np.float64)
+
+
+def fit_fusion_weights(val_probs, val_labels, step=0.05):
+    # searches each weight in [0, 1] on its own: the weights are never normalised to sum to 1
+    val_probs = np.asarray(val_probs, dtype=np.float64)
+    ticks = np.arange(0.0, 1.0 + 1e-9, step)
+    best_auc, best_w = -np.inf, None
+    for w in itertools.product(ticks, repeat=val_probs.shape[1]):
+        w = np.array(w)
+        if not w.any():
+            continue
+        auc = roc_auc(val_labels, val_probs @ w)
+        if auc > best_auc + 1e-12:
+            best_auc, best_w = auc, w
+    return best_w
+''', ["fusion_weights_on_simplex"]),
+        ('''
+def fuse_probabilities(logits, weights):
+    probs = np.stack([torch.softmax(torch.as_tensor(l, dtype=torch.float64), 1)[:, 1].numpy() for l in logits], 1)
+    return probs @ np.asarray(weights, dtype=np.float64)
+
+
+def fit_fusion_weights(val_probs, val_labels, step=0.05):
+    # maximises the accuracy at the 0.5 threshold instead of the ROC-AUC
+    val_probs = np.asarray(val_probs, dtype=np.float64)
+    m, n = val_probs.shape[1], int(round(1.0 / step))
+    best, best_w = -np.inf, None
+    for combo in itertools.product(range(n + 1), repeat=m - 1):
+        if sum(combo) > n:
+            continue
+        w = np.array([*combo, n - sum(combo)], dtype=np.float64) / n
+        acc = np.mean((val_probs @ w > 0.5) == np.asarray(val_labels))
+        if acc > best + 1e-12 or (abs(acc - best) <= 1e-12 and w.std() < best_w.std()):
+            best, best_w = acc, w
+    return best_w
+''', ["fusion_weights_maximise_auc"]),
+        ('''
+def fuse_probabilities(logits, weights):
+    probs = np.stack([torch.softmax(torch.as_tensor(l, dtype=torch.float64), 1)[:, 1].numpy() for l in logits], 1)
+    return probs @ np.asarray(weights, dtype=np.float64)
+
+
+def fit_fusion_weights(val_probs, val_labels, step=0.05):
+    # weights proportional to each model's own validation ROC-AUC: no search for the best mix
+    val_probs = np.asarray(val_probs, dtype=np.float64)
+    aucs = np.array([roc_auc(val_labels, val_probs[:, k]) for k in range(val_probs.shape[1])])
+    return aucs / aucs.sum()
+''', ["fusion_weights_on_simplex", "fusion_weights_maximise_auc"]),
+    ],
+    "conv3d_head": [
+        ('''
+class Conv3dHead(nn.Module):
+    # no batch normalisation at all: convolution, ReLU, average, linear
+    def __init__(self, in_channels, num_classes=2, hidden=32):
+        super().__init__()
+        self.conv = nn.Conv3d(in_channels, hidden, kernel_size=3, padding=1, bias=False)
+        self.fc = nn.Linear(hidden, num_classes)
+
+    def forward(self, x):
+        return self.fc(torch.relu(self.conv(x)).mean(dim=(2, 3, 4)))
+''', ["head3d_batchnorm"]),
+        ('''
+class Conv3dHead(nn.Module):
+    def __init__(self, in_channels, num_classes=2, hidden=32):
+        super().__init__()
+        self.conv = nn.Conv3d(in_channels, hidden, kernel_size=3, padding=1, bias=False)
+        self.bn = nn.BatchNorm3d(hidden)
+        self.fc = nn.Linear(hidden, num_classes)
+
+    def forward(self, x):
+        # builds self.bn but never applies it
+        return self.fc(torch.relu(self.conv(x)).mean(dim=(2, 3, 4)))
+''', ["head3d_batchnorm"]),
+        ('''
+class Conv3dHead(nn.Module):
+    def __init__(self, in_channels, num_classes=2, hidden=32):
+        super().__init__()
+        self.conv = nn.Conv3d(in_channels, hidden, kernel_size=3, padding=1, bias=False)
+        self.bn = nn.BatchNorm3d(hidden)
+        self.fc = nn.Linear(hidden, num_classes)
+
+    def forward(self, x):
+        # global max pooling instead of the average
+        return self.fc(torch.relu(self.bn(self.conv(x))).amax(dim=(2, 3, 4)))
+''', ["head3d_global_average"]),
+        ('''
+class Conv3dHead(nn.Module):
+    def __init__(self, in_channels, num_classes=2, hidden=32):
+        super().__init__()
+        self.conv = nn.Conv3d(in_channels, hidden, kernel_size=3, padding=1, bias=False)
+        self.bn = nn.BatchNorm3d(hidden)
+        self.fc = nn.Linear(hidden, num_classes)
+
+    def forward(self, x):
+        # averages over the channel axis (1) instead of the depth axis (2)
+        return self.fc(torch.relu(self.bn(self.conv(x))).mean(dim=(1, 3, 4)))
+''', ["head3d_shapes_and_field", "head3d_global_average"]),
+        ('''
+class Conv3dHead(nn.Module):
+    def __init__(self, in_channels, num_classes=2, hidden=32):
+        super().__init__()
+        # no padding: the 3x3x3 convolution shrinks the map, and a 2x2x2 map disappears
+        self.conv = nn.Conv3d(in_channels, hidden, kernel_size=3, bias=False)
+        self.bn = nn.BatchNorm3d(hidden)
+        self.fc = nn.Linear(hidden, num_classes)
+
+    def forward(self, x):
+        return self.fc(torch.relu(self.bn(self.conv(x))).mean(dim=(2, 3, 4)))
+''', ["head3d_shapes_and_field"]),
+    ],
+})

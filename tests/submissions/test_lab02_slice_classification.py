@@ -70,3 +70,29 @@ def test_lab03_declares_five_files_scored_by_auc(tmp_path):
     assert score_submission(LAB03, inverted) == pytest.approx(0.0)
     with pytest.raises(SubmissionError, match="not a submission"):
         score_submission(LAB03, _write(tmp_path, [], name="other.csv"))
+
+
+def test_leaderboard_check_scores_with_a_key_and_hands_out_no_labels(tmp_path):
+    from common.submissions.lab02_slice_classification import key_available, leaderboard_check
+
+    assert key_available()
+    good = _write(tmp_path, [(i, 0.9 if y else 0.1) for i, y in zip(IDS, LABELS)])
+    assert leaderboard_check(LAB02, good, IDS) == ([], pytest.approx(1.0))
+    late = _write(tmp_path, [(i, 1.0 - y) for i, y in zip(IDS, LABELS)], name="late.csv")
+    assert leaderboard_check(LAB03, late, IDS) == ([], pytest.approx(0.0))
+    short = _write(tmp_path, [(i, 0.5) for i in IDS[:-1]], name="early.csv")
+    problems, score = leaderboard_check(LAB03, short, IDS)
+    assert score is None and any("missing 1 patient_id" in p for p in problems)
+
+
+def test_leaderboard_check_without_a_key_checks_the_ids_and_does_not_score(tmp_path, monkeypatch):
+    from common.submissions.lab02_slice_classification import key_available, leaderboard_check
+
+    monkeypatch.setenv("DLMIA_DATA", str(tmp_path / "real"))   # a real folder: no answer key
+    assert not key_available()
+    good = _write(tmp_path, [(i, 0.5) for i in IDS])
+    assert leaderboard_check(LAB02, good, IDS) == ([], None)
+    unknown = _write(tmp_path, [(i, 0.5) for i in IDS] + [("P9999", 0.5)], name="3D.csv")
+    problems, score = leaderboard_check(LAB03, unknown, IDS)
+    assert score is None and any("unknown patient_id" in p for p in problems)
+    assert not (tmp_path / "real").exists(), "checking writes nothing"
