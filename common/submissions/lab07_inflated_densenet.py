@@ -7,13 +7,14 @@ Columns:
 - ``region_a``, ``region_b``: ``tibia``, ``femur`` or ``background``, in the pairs
   (tibia, femur), (tibia, background), (femur, background);
 - ``cosine_similarity``: the cosine of the two regions' 3D-pooled feature vectors at that layer,
-  in [-1, 1].
+  in [-1, 1], averaged over the dataset's knees.
 
 The score is the largest absolute difference to the reference run's table, so **lower is better**
 (0 reproduces the reference). The reference is ``runs/lab07_inflated_densenet/similarities.csv``
 as ``dlmia run lab07_inflated_densenet`` writes it, or the file named by
 ``$DLMIA_LAB07_REFERENCE``; both depend on the weights the reference run had (ImageNet when
-cached, random otherwise), so score against a reference produced with the same weights.
+cached, otherwise a short training on the knees' slices) and on the knees, so score against a
+reference produced with the same weights on the same data.
 """
 
 from __future__ import annotations

@@ -92,6 +92,26 @@ def inflate_module(module):
         setattr(module, name, new)
     return module
 ''' + _INFLATE_DENSENET, ["inflate_densenet_layers", "inflate_densenet_constant_depth"]),
+        ('''
+def inflate_module(module):
+    # copies the running statistics but not BatchNorm's affine weight and bias
+    for name, child in module.named_children():
+        if isinstance(child, nn.Conv2d):
+            new = inflate_conv(child)
+        elif isinstance(child, nn.BatchNorm2d):
+            new = nn.BatchNorm3d(child.num_features, eps=child.eps, momentum=child.momentum)
+            with torch.no_grad():
+                new.running_mean.copy_(child.running_mean)
+                new.running_var.copy_(child.running_var)
+        elif isinstance(child, nn.MaxPool2d):
+            new = nn.MaxPool3d(child.kernel_size, child.stride, child.padding)
+        elif isinstance(child, nn.AvgPool2d):
+            new = nn.AvgPool3d(child.kernel_size, child.stride, child.padding)
+        else:
+            new = inflate_module(child)
+        setattr(module, name, new)
+    return module
+''' + _INFLATE_DENSENET, ["inflate_densenet_layers", "inflate_densenet_constant_depth"]),
         (_INFLATE_MODULE + '''
 
 def inflate_densenet(model2d):

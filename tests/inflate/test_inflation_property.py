@@ -39,11 +39,13 @@ def _relative_error(model2d, model3d, side: int, depth: int, names: list[str]) -
 def models():
     torch.manual_seed(0)
     model2d = torchvision.models.densenet121(weights=None).eval()
-    with torch.no_grad():  # non-trivial BatchNorm statistics, as trained weights have
+    with torch.no_grad():  # BatchNorm unlike a fresh layer's, as trained weights have
         for bn in model2d.modules():
             if isinstance(bn, nn.BatchNorm2d):
                 bn.running_mean.uniform_(-0.5, 0.5)
                 bn.running_var.uniform_(0.5, 2.0)
+                bn.weight.uniform_(0.5, 1.5)
+                bn.bias.uniform_(-0.2, 0.2)
     return model2d, reference_inflate_densenet(model2d).eval()
 
 
@@ -75,5 +77,17 @@ def test_broken_inflation_is_caught(models):
     broken = reference_inflate_densenet(model2d).eval()
     with torch.no_grad():
         broken.features.conv0.weight.mul_(7)
+    err = _relative_error(model2d, broken, side=32, depth=64, names=["denseblock1"])
+    assert err["denseblock1"] > 1e-2
+
+
+def test_missing_batchnorm_copy_is_caught(models):
+    """BatchNorm3d layers left fresh (statistics and affine parameters not copied) break the
+    property, because the 2D model's BatchNorm differs from a fresh layer's."""
+    model2d, _ = models
+    broken = reference_inflate_densenet(model2d).eval()
+    for module in broken.features.modules():
+        if isinstance(module, nn.BatchNorm3d):
+            module.reset_parameters()          # what a BatchNorm3d that copied nothing holds
     err = _relative_error(model2d, broken, side=32, depth=64, names=["denseblock1"])
     assert err["denseblock1"] > 1e-2
