@@ -129,12 +129,19 @@ def write_submission(image_ids, labels, path):
             "        optimizer.step()   # steps before backward: this batch's gradients are not there yet\n"
             "        loss.backward()\n")
          + _LOOP_VALIDATE + _LOOP_MODEL, ["train_one_epoch_steps"]),
-        (_LOOP_TRAIN
-         + _LOOP_VALIDATE.replace(
-             "    model.eval()\n",
-             "    # validates in training mode with gradients on (no model.eval(), no torch.no_grad())\n")
-         .replace("    with torch.no_grad():\n", "    if True:\n")
-         + _LOOP_MODEL, ["validate_eval_no_grad", "train_model_matches_fit"]),
+        (_LOOP_TRAIN + '''
+
+def validate(model, loader, loss_fn, device=DEVICE):
+    # validates in training mode with gradients on (no model.eval(), no torch.no_grad())
+    total, correct, count = 0.0, 0, 0
+    for inputs, targets in loader:
+        inputs, targets = inputs.to(device), targets.to(device)
+        outputs = model(inputs)
+        total += loss_fn(outputs, targets).item() * len(targets)
+        correct += (outputs.argmax(dim=1) == targets).sum().item()
+        count += len(targets)
+    return total / count, correct / count
+''' + _LOOP_MODEL, ["validate_eval_no_grad", "train_model_matches_fit"]),
     ],
 }
 
