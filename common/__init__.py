@@ -17,11 +17,12 @@ Shared tools:
 
 Topics:
     :mod:`common.digits` (lab01), :mod:`common.classification` (lab02, lab03),
-    :mod:`common.segmentation` (lab04), :mod:`common.detection` (lab05) and
-    :mod:`common.inflate` (lab07).
+    :mod:`common.segmentation` (lab04), :mod:`common.detection` (lab05),
+    :mod:`common.autoencoder` (lab06) and :mod:`common.inflate` (lab07).
 
 Data and submissions:
-    :mod:`common.phantoms` (deterministic dataset generators and their builder) and
+    :mod:`common.phantoms` (deterministic dataset generators and their builder),
+    :mod:`common.data_check` (a dataset folder checked against its card) and
     :mod:`common.submissions` (submission schemas, scoring, leaderboard).
 
 Top:
