@@ -56,7 +56,6 @@ SHARED_LINES: dict[str, str] = {
     "return pd.DataFrame(rows)": "a pandas idiom (common/detection/data.py)",
     "mask = np.asarray(mask)": "a NumPy idiom (common/io/rle.py)",
     "f = list(features)": "a Python idiom (common/segmentation/resunetpp.py)",
-    "if ct.shape != mask.shape:": "a shape check (common/inflate/knee_data.py)",
     "for layer in LAYERS for a, b in REGION_PAIRS]":
         "lab07's submission ids, part of its published CSV format (common/submissions/lab07_*.py)",
     "vectors = {}": "the forward-hook pattern of common/inflate/benchmark.py (lab07's timing script); "
@@ -67,6 +66,30 @@ SHARED_LINES: dict[str, str] = {
         "common/io/rle.py, the leaderboard codec seg2d's builder and lab04's checks need, equals "
         "lab04's graded rle task: shipped until that task or the codec's home changes",
     "flat[start - 1:start - 1 + length] = True": "as the rle line above",
+    "loss.backward()": "lab01's training-loop task is the loop of common/training.py by design: the "
+                       "notebook says later labs use common.training.fit, the same loop",
+    "model.eval()": "as 'loss.backward()' (also a PyTorch idiom of common/detection/cam.py)",
+    "model.train()": "as 'loss.backward()'",
+    "optimizer.step()": "as 'loss.backward()'",
+    "model.to(device)": "as 'loss.backward()'",
+    "model.load_state_dict(best_state)": "as 'loss.backward()' (keeping the best epoch's weights)",
+    "import torch.nn.functional as F": "a PyTorch import idiom",
+    "import warnings": "a Python import",
+    "with warnings.catch_warnings():": "a Python idiom (common/io readers)",
+    "except ValueError:": "a Python idiom",
+    'return float("nan")': "a Python idiom (common/metrics.py's undefined AUC)",
+    "rng = np.random.default_rng(0)": "a NumPy idiom",
+    "for _ in range(5):": "a Python idiom",
+    "return module": "a Python idiom",
+    'indexing="ij")': "the tail of a np.meshgrid call (common/phantoms/spine_mr.py)",
+    "include_background=True, percentile=95)[:, 0]":
+        "the tail of MONAI's compute_hausdorff_distance call: the library metric that lab04's "
+        "HD95 task is tested against, shipped as the course's own metric (common/segmentation)",
+    "layers, c_in = [], 1": "common/autoencoder/models.py's CAE3D, given in lab06 as the 3D "
+                            "counterpart of the 2D autoencoder students write: a worked pattern, "
+                            "not the 2D answer (other layers, shapes and strides)",
+    "return self.encoder(x)": "as 'layers, c_in = [], 1'",
+    'f"segmented on this CT.")': "the tail of a message string (common/data_check/knee_ct.py)",
     'return flat.reshape(shape, order="F")': "as the rle line above",
 }
 

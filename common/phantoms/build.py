@@ -174,6 +174,18 @@ def build_phantom(name: str, root: Path | None = None, force: bool = False, seed
                         "build is running.") from None
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def _readable(folder: Path) -> None:
+    """Give a built folder the mode of a folder made by ``mkdir`` (``mkdtemp`` makes it 0700), so
+    that other users, such as the sandbox's unprivileged grading user, can read the data."""
+    folder.chmod(0o777 & ~_umask())
+
+
 def _build_locked(module, name: str, root: Path, force: bool, seed: int, verbose: bool,
                   hidden: int | None) -> dict:
     target = root / name
@@ -183,6 +195,8 @@ def _build_locked(module, name: str, root: Path, force: bool, seed: int, verbose
     if (not force and hidden is None and entry and entry.get("version") == version
             and entry.get("seed") == seed and target.is_dir()
             and _checksums(target) == entry.get("files")):
+        if target.stat().st_mode & 0o077 == 0:   # built before folders were made readable
+            _readable(target)
         if verbose:
             drawn = ", hidden split from a secret" if entry.get("hidden_seed") else ""
             print(f"{name}: up to date ({len(entry['files'])} files{drawn})")
@@ -211,6 +225,7 @@ def _build_locked(module, name: str, root: Path, force: bool, seed: int, verbose
         (tmp / MARKER_NAME).write_text(json.dumps(
             {"name": name, "version": getattr(module, "VERSION", 1), "seed": seed,
              "files": written}, indent=1) + "\n")
+        _readable(tmp)
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{name}-old-", dir=root))
             target.rename(old / name)   # swap: the old build leaves in one rename

@@ -122,3 +122,13 @@ def test_ensure_dataset_uses_what_is_there_and_builds_only_when_absent(tmp_path,
     assert fake[1]["calls"] == 1 and builder.is_phantom_folder(other / "fake")
     builder.ensure_dataset("fake", root=other)
     assert fake[1]["calls"] == 1
+
+
+def test_a_built_folder_is_readable_by_other_users(tmp_path, fake):
+    """The sandbox grades as an unprivileged user: a 0700 folder would hide the data from it."""
+    builder.build_phantom("fake", root=tmp_path, verbose=False)
+    assert (tmp_path / "fake").stat().st_mode & 0o005 == 0o005
+    (tmp_path / "fake").chmod(0o700)                   # a build made before this rule
+    builder.build_phantom("fake", root=tmp_path, verbose=False)   # up to date: mode repaired
+    assert (tmp_path / "fake").stat().st_mode & 0o005 == 0o005
+    assert fake[1]["calls"] == 1
