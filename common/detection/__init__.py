@@ -18,6 +18,7 @@ from .plots import plot_cams, plot_detections
 from .readers import merge_readers
 
 __all__ = ["DetectionDataset", "collate_detection", "dicom_index", "read_vindr_table",
-           "read_rsna_table", "find_layout", "read_boxes", "class_set", "merge_readers", "DetectorRecipe", "build_detector", "choose_recipe", "detector_step",
+           "read_rsna_table", "find_layout", "read_boxes", "class_set", "merge_readers",
+           "DetectorRecipe", "build_detector", "choose_recipe", "detector_step",
            "predict_detector", "detection_metrics", "detector_cams", "fpn_reshape_transform",
            "plot_detections", "plot_cams", "format_prediction_string", "parse_prediction_string"]

@@ -2,10 +2,10 @@
 
 The CPU recipe is what makes the lab trainable on a laptop: a ResNet18 trunk (ImageNet weights
 when cached, else random) under a 64-channel FPN with five levels, anchors of 8-128 pixels (the
-phantom's nodules are 6-26 px, its opacities 16-44 px, its hearts up to ~150 px), a 256-unit box head, fewer RoIs and
-proposals, and torchvision's internal resize pinned to the input size (no up-scaling to 800 px).
-The GPU recipe is torchvision's ``fasterrcnn_resnet50_fpn`` with COCO weights when they are in the
-local cache, at 512 px or more.
+phantom's nodules are 9-26 px, its opacities 16-44 px, its hearts up to ~150 px), a 256-unit box
+head, fewer RoIs and proposals, and torchvision's internal resize pinned to the input size (no
+up-scaling to 800 px). The GPU recipe is torchvision's ``fasterrcnn_resnet50_fpn`` with COCO
+weights when they are in the local cache, at 512 px or more.
 
 Both detectors keep their original box predictor (91 COCO classes); the lab replaces it.
 :func:`detector_step` is the training step that :func:`common.training.fit` runs on them.

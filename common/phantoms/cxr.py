@@ -24,7 +24,7 @@ left lung, a gastric bubble, soft-tissue texture, scatter (a blurred copy of the
 effect, noise and a dense lead side marker that a plain min-max stretch would follow (the DICOM
 window leaves it out). Findings, with VinDr-CXR's class ids:
 
-- ``Nodule/Mass`` (8): small faint round spots (radius 3-7 px) and a few larger masses (8-13 px),
+- ``Nodule/Mass`` (8): small faint round spots (radius 4.5-8 px) and a few larger masses (8-13 px),
   anywhere in the lungs, also behind ribs and the heart;
 - ``Lung Opacity`` (7): hazy irregular patches of 16-44 px;
 - ``Cardiomegaly`` (3): a heart wider than half the thorax; the box spans the heart;
@@ -49,7 +49,6 @@ import pandas as pd
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 from scipy import ndimage
-from skimage.draw import polygon as draw_polygon
 
 from ..answer_keys import write_answer_key
 
@@ -60,7 +59,7 @@ NAME = "cxr"
 DESCRIPTION = ("chest-radiograph-like DICOMs (MONOCHROME1/2, 12-16 bit, rescale, window) with "
                "nodule, opacity, cardiomegaly and effusion boxes of three readers per image in "
                "the VinDr-CXR layout, several images per patient")
-VERSION = 3
+VERSION = 4
 
 #: Finding classes drawn by the phantom: VinDr-CXR class name -> class_id.
 CLASSES: dict[str, int] = {"Cardiomegaly": 3, "Lung Opacity": 7, "Nodule/Mass": 8,
@@ -180,7 +179,8 @@ class _Chest:
             g = self.lung_geo[side]
             a = side * u
             r = np.clip((a - g["m"]) / (g["U"] - g["m"]), 0, 1)
-            y_dia = g["y_cp"] - g["dome"] * np.clip(np.sin(np.pi * (1 - r) ** 1.25), 0, 1) ** 0.7 - 0.02 * (1 - r)
+            y_dia = (g["y_cp"] - g["dome"] * np.clip(np.sin(np.pi * (1 - r) ** 1.25), 0, 1) ** 0.7
+                     - 0.02 * (1 - r))
             under = (a > 0) & (y >= y_dia) & below
             img = np.where(under, np.maximum(img, 0.50), img)
         gb = ((x - cx - 0.16) / rng.uniform(0.04, 0.06)) ** 2 + \
@@ -208,7 +208,9 @@ class _Chest:
         heart = ((x - hcx) / (width / 2)) ** 2 + ((y - hcy) / ry) ** 2 < 1
         heart &= y < hy1
         # a rounder left ventricle: a second lobe low on the right of the image
-        heart |= (((x - (hcx + width * 0.12)) / (width * 0.38)) ** 2 + ((y - (hcy + ry * 0.35)) / (ry * 0.7)) ** 2 < 1) & (y < hy1)
+        lobe = (((x - (hcx + width * 0.12)) / (width * 0.38)) ** 2
+                + ((y - (hcy + ry * 0.35)) / (ry * 0.7)) ** 2 < 1)
+        heart |= lobe & (y < hy1)
         soft_heart = ndimage.gaussian_filter(heart.astype(np.float32), 1.2)
         img = img * (1 - soft_heart) + np.maximum(img, 0.52) * soft_heart
         self.heart = heart
@@ -222,7 +224,7 @@ class _Chest:
     def add_bones(self) -> None:
         """Ribs (posterior and anterior), clavicles; drawn after the findings so that they
         overlie them, as bone does on a projection."""
-        rng, x, y, u, h, w = self._rng, self.x, self.y, self.u, self.h, self.w
+        rng, y, u, h, w = self._rng, self.y, self.u, self.h, self.w
         bones = np.zeros((h, w), np.float32)
         cage = self.body & (np.abs(u) < 0.44) & (y < 0.86)
         y0, step = rng.uniform(0.10, 0.13), rng.uniform(0.062, 0.07)
@@ -256,7 +258,8 @@ class _Chest:
         img = img + rng.uniform(0.08, 0.16) * _blur(img, 0.08 * min(h, w))
         heel = np.linspace(rng.uniform(-0.04, 0.0), rng.uniform(0.0, 0.05), h, dtype=np.float32)
         img = img + heel[:, None] + 0.02 * _smooth_noise(rng, (h, w), 20)
-        img = img + rng.normal(0, 1, img.shape).astype(np.float32) * (0.008 + 0.012 * np.sqrt(np.clip(img, 0, 1)))
+        noise = rng.normal(0, 1, img.shape).astype(np.float32)
+        img = img + noise * (0.008 + 0.012 * np.sqrt(np.clip(img, 0, 1)))
         # lead side marker ("L" on the patient's left, top right of the image): the densest pixels
         my, mx = int(rng.uniform(0.04, 0.08) * h), int(rng.uniform(0.82, 0.88) * w)
         s = max(6, h // 30)
@@ -288,7 +291,7 @@ def _overlaps(box, taken, pad=3.0) -> bool:
 def _nodule(rng, chest: _Chest, taken) -> tuple[tuple, float] | None:
     """A round spot in the lungs (behind ribs or the heart too); its box and conspicuity."""
     big = rng.random() < 0.25
-    rad = rng.uniform(8, 13) if big else rng.uniform(3, 7)
+    rad = rng.uniform(8, 13) if big else rng.uniform(4.5, 8)
     where = chest.lungs | (chest.heart & (rng.random() < 0.15))
     for _ in range(20):
         c = _pick_centre(rng, where, int(rad * 0.6))
@@ -300,7 +303,7 @@ def _nodule(rng, chest: _Chest, taken) -> tuple[tuple, float] | None:
             break
     else:
         return None
-    contrast = rng.uniform(0.10, 0.20) if big else rng.uniform(0.06, 0.16)
+    contrast = rng.uniform(0.16, 0.26) if big else rng.uniform(0.12, 0.22)
     win = _window(chest, cy, cx, rad + 4)
     yy, xx = chest.yy[win], chest.xx[win]
     r2 = ((xx - cx) ** 2 + (yy - cy) ** 2) / rad ** 2
@@ -339,7 +342,7 @@ def _opacity(rng, chest: _Chest, taken) -> tuple[tuple, float] | None:
     patch = patch * np.clip(ndimage.gaussian_filter(chest.lungs[win].astype(np.float32), 2) * 1.4, 0, 1)
     if patch.max() <= 0:
         return None
-    contrast = rng.uniform(0.07, 0.15)
+    contrast = rng.uniform(0.12, 0.22)
     haze = ndimage.gaussian_filter(contrast * patch * texture, 1.5).astype(np.float32)
     chest.img[win] += haze
     ys, xs = np.nonzero(haze > 0.25 * haze.max())
@@ -381,7 +384,7 @@ def render_image(rng: np.random.Generator) -> tuple[np.ndarray, list[tuple[str, 
     if cardiomegaly:
         found.append(("Cardiomegaly", chest.heart_box, 0.9))
     if not normal:
-        n_effusion = int(rng.choice([0, 1, 2], p=[0.7, 0.22, 0.08]))
+        n_effusion = int(rng.choice([0, 1, 2], p=[0.55, 0.33, 0.12]))
         for side in rng.permutation([-1, 1])[:n_effusion]:
             got = _effusion(rng, chest, int(side))
             if got is not None:

@@ -159,8 +159,8 @@ def render_case(rng: np.random.Generator, size: int = SIZE) -> tuple[np.ndarray,
                 centre = rng.uniform(0.12, 0.88, size=2) * size
             candidate = _lobed(rng, size, tuple(centre), radius, 0) & ~mask
             gap = 1 if touching else 3
-            if candidate.sum() > 15 and not (ndimage.binary_dilation(candidate, iterations=gap) & mask).any() \
-                    or touching and candidate.sum() > 15:
+            apart = not (ndimage.binary_dilation(candidate, iterations=gap) & mask).any()
+            if candidate.sum() > 15 and (apart or touching):
                 distractor |= candidate
                 break
 

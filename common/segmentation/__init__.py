@@ -1,8 +1,8 @@
 """2D segmentation for lab04: data, metrics, losses, networks, figures.
 
-What students write themselves in the lab (Dice, IoU, the soft Dice loss, HD95, the U-Net, FCN-8s's
-skip fusion, their own run-length encoder) is not here; the library-backed metrics are, and the scorer's run-length codec
-lives in :mod:`common.io.rle`.
+What students write themselves in the lab (Dice, IoU, the soft Dice loss, HD95, the U-Net,
+FCN-8s's skip fusion, their own run-length encoder) is not here; the library-backed metrics are,
+and the scorer's run-length codec lives in :mod:`common.io.rle`.
 """
 
 from .boundary import boundary_f1, boundary_pixels
