@@ -79,21 +79,51 @@ def load_key() -> pd.DataFrame:
 
 
 def map50_score(submission: pd.DataFrame, key: pd.DataFrame) -> float:
-    """mAP@0.5 of the submitted detections against the key's boxes."""
-    from ..detection.data import boxes_by_image
-    from ..detection.evaluate import detection_metrics
+    """mAP@0.5 of the submitted detections against the key's boxes: COCO's AP at IoU 0.5 (101-point
+    interpolation, up to 100 detections per image, averaged over the classes with true boxes),
+    computed by faster-coco-eval, the backend of torchmetrics' ``MeanAveragePrecision`` that the
+    lab uses, without loading torch. COCO's own thresholds are used; torchmetrics passes float32
+    ones, which can move a score by about 0.002 (``tests/submissions`` checks they agree)."""
+    from faster_coco_eval import COCO, COCOeval_faster
+
     from ..io.prediction_string import parse_prediction_string
 
     ids = list(dict.fromkeys(key["image_id"].astype(str)))
-    targets = boxes_by_image(key, ids, {c: c for c in class_ids()})
+    lesions = class_ids()
+    boxes = key[key["x_min"].notna() & key["class_id"].isin(lesions)]
+    truth = [{"id": n, "image_id": ids.index(str(r.image_id)), "category_id": int(r.class_id),
+              "bbox": [float(r.x_min), float(r.y_min), float(r.x_max - r.x_min),
+                       float(r.y_max - r.y_min)],
+              "area": float((r.x_max - r.x_min) * (r.y_max - r.y_min)), "iscrowd": 0}
+             for n, r in enumerate(boxes.itertuples(), start=1)]
     sub = dict(zip(submission["image_id"].astype(str).str.strip(),
                    submission["PredictionString"].fillna("").astype(str)))
-    preds = []
-    for image_id in ids:
-        classes, scores, boxes = parse_prediction_string(sub.get(image_id, ""))
-        preds.append({"boxes": boxes.reshape(-1, 4), "scores": scores,
-                      "labels": classes.astype(np.int64)})
-    return detection_metrics(preds, targets)["map50"]
+    found = []
+    for index, image_id in enumerate(ids):
+        classes, scores, xyxy = parse_prediction_string(sub.get(image_id, ""))
+        for c, score, (x0, y0, x1, y1) in zip(classes, scores, xyxy.reshape(-1, 4)):
+            found.append({"id": len(found) + 1, "image_id": index, "category_id": int(c),
+                          "score": float(score), "bbox": [float(x0), float(y0), float(x1 - x0),
+                                                          float(y1 - y0)],
+                          "area": float((x1 - x0) * (y1 - y0)), "iscrowd": 0})
+    if not truth:
+        return float("nan")
+    if not found:
+        return 0.0
+    categories = sorted({a["category_id"] for a in truth + found})
+    gt = COCO()
+    gt.dataset = {"images": [{"id": i} for i in range(len(ids))], "annotations": truth,
+                  "categories": [{"id": c} for c in categories]}
+    gt.createIndex()
+    dt = COCO()
+    dt.dataset = {"images": gt.dataset["images"], "annotations": found,
+                  "categories": gt.dataset["categories"]}
+    dt.createIndex()
+    evaluation = COCOeval_faster(gt, dt, "bbox", print_function=lambda *_: None)
+    evaluation.evaluate()
+    evaluation.accumulate()
+    evaluation.summarize()
+    return float(evaluation.stats[1])
 
 
 def example(key: pd.DataFrame, largest: bool = False) -> pd.DataFrame:

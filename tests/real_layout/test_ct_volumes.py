@@ -7,12 +7,7 @@ afterwards.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,14 +17,10 @@ from common.classification import load_ct_volumes
 from common.io import list_dicom_files, read_dicom_header
 from common.phantoms import ct_volumes
 from common.phantoms.nifti import write_nifti_gz
+from real_layout.smoke import run_smoke_untouched
 from real_layout.ct_volumes import PATIENT_PREFIX, make_real_layout
 
 N_PATIENTS = 40
-
-
-def _digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -83,17 +74,10 @@ def test_series_read_back_as_the_phantom_in_hu(real_root, tmp_path):
 @pytest.mark.parametrize("lab", ["lab02_slice_classification", "lab03_fusion_strategies"])
 def test_lab_smoke_runs_on_the_real_layout_and_leaves_it_untouched(real_root, lab, tmp_path):
     root, _ = real_root
-    before = _digest(root)
-    env = {**os.environ, "DLMIA_DATA": str(root), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    env.pop("DLMIA_RUN_DIR", None)
-    done = subprocess.run([sys.executable, "-m", "common.cli", "run", lab, "--smoke", "--out",
-                           str(tmp_path / "runs")], env=env, capture_output=True, text=True,
-                          timeout=600)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    metrics = json.loads((tmp_path / "runs" / lab / "metrics.json").read_text())
+    run = run_smoke_untouched(lab, root, tmp_path / "runs", timeout=600)
+    metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["evaluation_split"] == "test" and metrics["backbone_weights"] in ("random", "imagenet")
     aucs = [k for k in metrics if k.startswith("auc_") and not k.endswith(("_ci_low", "_ci_high"))]
     assert aucs and all(f"{k}_ci_low" in metrics and f"{k}_ci_high" in metrics for k in aucs)
-    executed = (tmp_path / "runs" / lab / f"{lab}.ipynb").read_text()
+    executed = (run / f"{lab}.ipynb").read_text()
     assert "No answer key in this data folder" in executed
-    assert _digest(root) == before, "the run changed the data folder"

@@ -8,12 +8,7 @@ afterwards.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pydicom
@@ -21,16 +16,11 @@ import pytest
 
 from common.detection import class_set, dicom_index, find_layout, merge_readers, read_boxes
 from common.phantoms import cxr
+from real_layout.smoke import run_smoke_untouched
 from real_layout.cxr import make_real_layout, real_name
 
 SPLITS = {"train": 8, "test": 2}
 LAB = "lab05_cxr_detection"
-
-
-def _digest(folder: Path) -> dict[str, str]:
-    """SHA-256 of every file, and every folder by name (an added empty folder counts too)."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            if p.is_file() else "folder" for p in sorted(folder.rglob("*"))}
 
 
 @pytest.fixture(scope="module")
@@ -82,15 +72,7 @@ def test_reads_back_as_the_phantom(real_root):
 
 @pytest.mark.slow
 def test_lab_smoke_runs_on_the_real_layout_and_leaves_it_untouched(real_root, tmp_path):
-    before = _digest(real_root)
-    env = {**os.environ, "DLMIA_DATA": str(real_root), "OMP_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1"}
-    env.pop("DLMIA_RUN_DIR", None)
-    done = subprocess.run([sys.executable, "-m", "common.cli", "run", LAB, "--smoke", "--out",
-                           str(tmp_path / "runs")], env=env, capture_output=True, text=True,
-                          timeout=900)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    run = tmp_path / "runs" / LAB
+    run = run_smoke_untouched(LAB, real_root, tmp_path / "runs")
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["layout"] == "vindr" and metrics["leaderboard_map50"] is None
     assert 0 <= metrics["map50"] <= 1 and 0 <= metrics["map50_baseline"] <= 1
@@ -98,4 +80,3 @@ def test_lab_smoke_runs_on_the_real_layout_and_leaves_it_untouched(real_root, tm
     assert "No answer key for these test images" in executed
     sub = pd.read_csv(run / "submission.csv", dtype=str, keep_default_na=False)
     assert sorted(sub.image_id) == sorted(p.stem for p in (real_root / "cxr" / "test").iterdir())
-    assert _digest(real_root) == before, "the run changed the data folder"

@@ -6,12 +6,7 @@ smoke configuration runs on it to the end, and the folder is byte-for-byte the s
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,14 +14,10 @@ import SimpleITK as sitk
 
 from common.inflate import find_knee_cases, load_knee_cases
 from common.phantoms import knee_ct
+from real_layout.smoke import run_smoke_untouched
 from real_layout.knee_ct import THICK_SPACING, make_real_layout
 
 LAB = "lab07_inflated_densenet"
-
-
-def _digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -72,15 +63,8 @@ def test_knees_read_back_on_one_grid_like_the_phantom(real_root):
 @pytest.mark.slow
 def test_lab07_smoke_runs_on_the_real_layout_and_leaves_it_untouched(real_root, tmp_path):
     root, _ = real_root
-    before = _digest(root)
-    env = {**os.environ, "DLMIA_DATA": str(root), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    env.pop("DLMIA_RUN_DIR", None)
-    done = subprocess.run([sys.executable, "-m", "common.cli", "run", LAB, "--smoke", "--out",
-                           str(tmp_path / "runs")], env=env, capture_output=True, text=True,
-                          timeout=900)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    metrics = json.loads((tmp_path / "runs" / LAB / "metrics.json").read_text())
+    run = run_smoke_untouched(LAB, root, tmp_path / "runs")
+    metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["knees"] == 3 and metrics["weights"] in ("imagenet", "trained-on-slices")
     assert -1.0 <= metrics["cos_gap_block4"] <= 2.0
-    assert (tmp_path / "runs" / LAB / "similarities.csv").is_file()
-    assert _digest(root) == before, "the run changed the data folder"
+    assert (run / "similarities.csv").is_file()
