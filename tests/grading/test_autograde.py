@@ -24,7 +24,10 @@ from common.grading.sandbox import sandbox_problem
 from common.paths import data_root, repo_root
 
 LAB = "lab01_digits_mlp"
-POINTS = 11                      # autograded points of lab01
+#: autograded points of lab01, read from its source notebook
+POINTS = sum(c.metadata["nbgrader"].get("points", 0) for c in
+             read_notebook(repo_root() / "solutions" / LAB / f"{LAB}.ipynb").cells
+             if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code")
 DELETED = "predict_labels_eval_mode"
 AFTER_EXIT = "write_submission_format"
 CELL_TIMEOUT = 25
