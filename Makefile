@@ -56,7 +56,7 @@ release: install
 	dlmia grade release
 
 test: data
-	$(BIN)/python -m pytest -n 2 --durations=15
+	$(BIN)/python -m pytest -n 2 --dist worksteal --durations=15
 
 clean:
 	rm -rf runs build *.egg-info .pytest_cache
