@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..answer_keys import answer_key_path, read_answer_key
 from .check import check_submission, score_checked
+from .auc import auc_by_id
 from .spec import SubmissionSpec
 from .schema import Column, Schema
 
@@ -76,12 +77,7 @@ def leaderboard_check(lab: str, path: str | Path, test_ids) -> tuple[list[str], 
 
 def score_auc(submission: pd.DataFrame, key: pd.DataFrame) -> float:
     """ROC-AUC of a submission (one row per test patient) against the key."""
-    from ..metrics import roc_auc   # loads scikit-learn: only when scoring
-
-    prob = pd.Series(submission["probability"].astype(float).to_numpy(),
-                     index=submission["patient_id"].astype(str).str.strip())
-    truth = key.set_index("patient_id")["label"].astype(int)
-    return roc_auc(truth.to_numpy(), prob.reindex(truth.index).to_numpy())
+    return auc_by_id(submission, key, "patient_id", "label")
 
 
 def example(key: pd.DataFrame, largest: bool = False) -> pd.DataFrame:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..answer_keys import answer_key_path, read_answer_key
 from .schema import Column, Schema
+from .auc import auc_by_id
 from .spec import SubmissionSpec
 
 __all__ = ["SUBMISSIONS", "SCHEMA", "disc_id", "load_key", "score_auc", "example"]
@@ -66,12 +67,7 @@ def load_key() -> pd.DataFrame:
 
 def score_auc(submission: pd.DataFrame, key: pd.DataFrame) -> float:
     """ROC-AUC of a submission (one row per test disc) against the key."""
-    from ..metrics import roc_auc   # loads scikit-learn: only when scoring
-
-    prob = pd.Series(submission["probability"].astype(float).to_numpy(),
-                     index=submission["disc_id"].astype(str).str.strip())
-    truth = key.set_index("disc_id")["narrowing"].astype(int)
-    return roc_auc(truth.to_numpy(), prob.reindex(truth.index).to_numpy())
+    return auc_by_id(submission, key, "disc_id", "narrowing")
 
 
 def example(key: pd.DataFrame, largest: bool = False) -> pd.DataFrame:
