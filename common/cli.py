@@ -328,7 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--jobs", type=int, default=2, help="notebooks graded at once (default 2)")
     a.add_argument("--cell-timeout", type=int, default=300, help="seconds per cell (default 300)")
     a.add_argument("--notebook-timeout", type=float, default=1800,
-                   help="seconds per notebook (default 1800)")
+                   help="seconds per notebook (default 1800): the cell running then is "
+                   "interrupted, later cells score 0, the points before are kept")
     a.add_argument("--memory-mb", type=float, default=6000, help="memory per notebook, MB")
     a.add_argument("--export", action="store_true",
                    help="then export grades.csv (with each student's status and message)")

@@ -1,14 +1,17 @@
 """Autograde many submissions in parallel, each sandboxed and with a time and a memory limit.
 
 nbgrader grades one student per ``nbgrader autograde --student`` call; this module runs several
-such calls at once, watches each one's process tree, and kills a notebook that runs past its time
-limit or memory limit. The kernel that runs student code lives in a bubblewrap sandbox
+such calls at once and watches each one's process tree. A notebook that runs past its time limit
+is stopped inside nbgrader (the running cell is interrupted, later cells do not run, the grades
+earned are saved); the process tree is killed only past its memory limit or when nbgrader itself
+outlives the time limit by :data:`GRACE_S`. The kernel that runs student code lives in a bubblewrap sandbox
 (:mod:`common.grading.sandbox`): it sees only a throw-away copy of its own folder, never the
 gradebook, the solutions, the answer keys, other students or the course's ``runs/``.
 
 One bad submission costs only its own grade: a missing or unreadable notebook, a crash, a kernel
 that dies (the points before it are kept), a hang or a memory bomb each get a status and one
-sentence. Locked cells that a student edited, and test cells a student deleted, are reported.
+sentence; a notebook out of time keeps its points too. Locked cells that a student edited, and
+test cells a student deleted, are reported.
 
 Example:
     >>> table = autograde_all("lab01_digits_mlp", course_dir=Path("."), jobs=2)
@@ -34,7 +37,7 @@ from ..env import HIDDEN_SEED_ENV, RUN_DIR_ENV
 from ..errors import CourseError
 from .nbgrader_cli import nbgrader, nbgrader_env
 from .notebook import read_notebook
-from .sandbox import KERNEL_DIED, sandbox_problem
+from .sandbox import KERNEL_DIED, TIME_UP, sandbox_problem
 from .tamper import scan_submission
 
 __all__ = ["AutogradeResult", "STATUSES", "autograde_student", "autograde_all", "export_grades",
@@ -82,7 +85,8 @@ class AutogradeResult:
 
 
 #: Every status a submission can get.
-STATUSES = ("graded", "crashed", "timeout", "memory", "failed", "unreadable", "missing", "error")
+STATUSES = ("graded", "crashed", "timeout", "memory", "killed", "failed", "unreadable", "missing",
+            "error")
 
 
 def _tree_rss(proc: psutil.Process) -> float:
@@ -159,6 +163,7 @@ class _RunProblems:
     reason: str = ""
     lost: list[str] = field(default_factory=list)
     timed_out: list[str] = field(default_factory=list)
+    out_of_time_at: int | None = None
 
 
 def _run_problems(autograded: Path) -> _RunProblems:
@@ -170,7 +175,12 @@ def _run_problems(autograded: Path) -> _RunProblems:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         name = meta.get("grade_id") or f"#{i}"
         enames = {o.get("ename") for o in cell.get("outputs", [])}
-        if KERNEL_DIED in enames:
+        if TIME_UP in enames:
+            if found.out_of_time_at is None:
+                found.out_of_time_at = i
+            if meta.get("grade"):
+                found.lost.append(name)
+        elif KERNEL_DIED in enames:
             if found.stopped_at is None:
                 found.stopped_at = i
                 found.reason = next(o.get("evalue", "") for o in cell.outputs
@@ -204,16 +214,20 @@ def _failure(log: str) -> str:
 #: kernel's own limit before the whole tree is killed: the kernel's limit acts first, so a
 #: notebook that allocates too much gets a ``MemoryError`` in one cell and keeps its other points.
 GRADER_ALLOWANCE_MB = 1024
+#: seconds past the notebook's time limit after which the grading process tree is killed (the
+#: notebook is stopped at its limit inside nbgrader; this is for nbgrader itself hanging).
+GRACE_S = 120
 
 
-def _nbgrader_command(lab: str, student: str, cell_timeout: int, memory_mb: float,
-                      sandbox: bool) -> list[str]:
+def _nbgrader_command(lab: str, student: str, cell_timeout: int, notebook_timeout: float,
+                      memory_mb: float, sandbox: bool) -> list[str]:
     from ..paths import data_root
 
     execute = "common.grading.sandbox.SandboxExecute" if sandbox else \
         "common.grading.sandbox.KeepGoingExecute"
     cmd = [sys.executable, "-m", "nbgrader", "autograde", lab, "--student", student, "--force",
-           f"--ExecutePreprocessor.timeout={cell_timeout}", f"--Execute.timeout={cell_timeout}"]
+           f"--ExecutePreprocessor.timeout={cell_timeout}", f"--Execute.timeout={cell_timeout}",
+           f"--KeepGoingExecute.notebook_timeout={notebook_timeout}"]
     for pp in [execute, *_AFTER_EXECUTE]:
         cmd.append(f"--Autograde.autograde_preprocessors={pp}")
     if sandbox:
@@ -242,7 +256,9 @@ def autograde_student(lab: str, student: str, course_dir: Path, cell_timeout: in
         student: student id (a folder of ``course_dir/submitted``).
         course_dir: the nbgrader course folder.
         cell_timeout: seconds per cell.
-        notebook_timeout: seconds for the whole notebook (the grading process is killed after).
+        notebook_timeout: seconds for the whole notebook: past it the running cell is
+            interrupted and later cells score 0 (the points before are kept); the grading
+            process is killed :data:`GRACE_S` seconds later if nbgrader has not finished.
         memory_mb: memory of each sandboxed kernel process (an allocation past it fails in its
             cell); the whole grading process tree is killed past ``memory_mb`` plus
             :data:`GRADER_ALLOWANCE_MB` (past ``memory_mb`` without the sandbox).
@@ -272,7 +288,7 @@ def autograde_student(lab: str, student: str, course_dir: Path, cell_timeout: in
 
 def _autograde_checked(lab, student, course_dir, cell_timeout, notebook_timeout, memory_mb, env,
                        sandbox, start) -> AutogradeResult:
-    cmd = _nbgrader_command(lab, student, cell_timeout, memory_mb, sandbox)
+    cmd = _nbgrader_command(lab, student, cell_timeout, notebook_timeout, memory_mb, sandbox)
     with tempfile.TemporaryDirectory(prefix=f"dlmia-{student}-",
                                      ignore_cleanup_errors=True) as scratch:
         # Everything the grading process leaves (sandbox copies, IPC sockets, run outputs) lies
@@ -296,8 +312,8 @@ def _autograde_checked(lab, student, course_dir, cell_timeout, notebook_timeout,
             elapsed = time.perf_counter() - start
             if peak > tree_limit:
                 status = "memory"
-            elif elapsed > notebook_timeout:
-                status = "timeout"
+            elif elapsed > notebook_timeout + GRACE_S:
+                status = "killed"
             if status != "graded":
                 _kill_tree(proc)
                 break
@@ -318,6 +334,8 @@ def _autograde_checked(lab, student, course_dir, cell_timeout, notebook_timeout,
         if status == "graded" else _RunProblems()
     if run.stopped_at is not None:
         status = "crashed"
+    elif run.out_of_time_at is not None:
+        status = "timeout"
     message = {
         "graded": "",
         "crashed": f"the kernel stopped in cell {run.stopped_at} ({run.reason}); the points before "
@@ -325,13 +343,17 @@ def _autograde_checked(lab, student, course_dir, cell_timeout, notebook_timeout,
                    f"{', '.join(run.lost) or 'none'}.",
         "memory": f"killed: the grading processes used more than {tree_limit:.0f} MB, so "
                   f"nothing was graded.",
-        "timeout": f"killed: ran longer than {notebook_timeout:.0f} s, so nothing was graded.",
+        "timeout": f"ran out of its {notebook_timeout:.0f} s before cell {run.out_of_time_at}; the "
+                   f"points before it are kept, these test cells did not run and score 0: "
+                   f"{', '.join(run.lost) or 'none'}.",
+        "killed": f"killed: grading took longer than {notebook_timeout + GRACE_S:.0f} s, so nothing "
+                  f"was graded.",
         "failed": f"nbgrader could not grade this submission ({_failure(log)}); grade the "
                   f"student alone with `nbgrader autograde` to see the full log.",
     }[status]
     notes = [message] if message else []
     if run.timed_out:
-        notes.append(f"Cells interrupted after {cell_timeout} s: {', '.join(run.timed_out)}.")
+        notes.append(f"Cells interrupted at their time limit: {', '.join(run.timed_out)}.")
     if deleted:
         notes.append(f"Test cells deleted by the student score 0: {', '.join(deleted)}.")
     message = " ".join(notes)

@@ -32,11 +32,13 @@ Example:
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,7 +54,7 @@ from .notebook import is_test_cell
 
 __all__ = ["SandboxSpec", "sandbox_command", "sandbox_problem", "INSTALL_HINT",
            "SandboxKernelManager", "SandboxExecute", "KeepGoingExecute", "KERNEL_DIED",
-           "sandbox_uid"]
+           "TIME_UP", "sandbox_uid"]
 
 #: How to get the sandbox tool, in one sentence.
 INSTALL_HINT = ("bubblewrap (bwrap) is needed to sandbox graded notebooks: install it with "
@@ -61,6 +63,9 @@ INSTALL_HINT = ("bubblewrap (bwrap) is needed to sandbox graded notebooks: insta
 
 #: ``ename`` of the error output given to cells that could not run because the kernel died.
 KERNEL_DIED = "KernelDied"
+#: ``ename`` of the error output given to code cells that did not run because the notebook's time
+#: limit had passed.
+TIME_UP = "NotebookTimeLimit"
 
 #: First of the user ids a root grader gives its sandboxes: one per grading process, so that the
 #: process limit of one sandbox is not shared with another's.
@@ -291,24 +296,49 @@ def _stderr_as_stdout(cell):
 
 
 class KeepGoingExecute(Execute):
-    """nbgrader's Execute that keeps the points earned before the kernel died, and whose test
-    cells do not fail for writing to stderr.
+    """nbgrader's Execute that keeps the points earned before the kernel died or the notebook ran
+    out of time, and whose test cells do not fail for writing to stderr.
 
     When the kernel dies (``os._exit``, a crash, a killed process) or a cell runs past its time
     limit and ignores the interrupt (the kernel is then stopped), the cell that was running and
     every later code cell get an error output named :data:`KERNEL_DIED` instead of ending the whole
     notebook with an exception, so nbgrader still saves the grades of the cells that ran.
+
+    ``notebook_timeout`` bounds the whole notebook: each cell's time limit is cut to what is left
+    of it, so the cell running when it passes is interrupted, and every later code cell gets an
+    error output named :data:`TIME_UP` without running. The grades of the cells before are saved.
     """
 
+    notebook_timeout = Float(0, help="seconds for the whole notebook (0: no limit)").tag(
+        config=True)
+
     _dead = False
+    _deadline: float | None = None
 
     def preprocess(self, nb, resources=None, km=None):
         self._dead = False
+        self._deadline = (time.monotonic() + self.notebook_timeout
+                          if self.notebook_timeout > 0 else None)
+        if self._deadline is not None:
+            self.timeout_func = self._time_left
         return super().preprocess(nb, resources, km)
+
+    def _time_left(self, cell) -> int:
+        """A cell's time limit: the per-cell limit, cut to what is left of the notebook's."""
+        left = math.ceil(self._deadline - time.monotonic())
+        return max(1, min(left, self.timeout) if self.timeout and self.timeout > 0 else left)
+
+    def _time_is_up(self) -> bool:
+        return self._deadline is not None and time.monotonic() >= self._deadline
 
     def preprocess_cell(self, cell, resources, index):
         reason = "the kernel died (os._exit, a crash or a limit) before this cell finished"
-        if cell.cell_type != "code" or not self._dead:
+        ename = KERNEL_DIED
+        if cell.cell_type == "code" and not self._dead and self._time_is_up():
+            ename = TIME_UP
+            reason = (f"not run: the notebook had used up its {self.notebook_timeout:.0f} s "
+                      f"time limit")
+        elif cell.cell_type != "code" or not self._dead:
             try:
                 cell, resources = super().preprocess_cell(cell, resources, index)
                 return _stderr_as_stdout(cell), resources
@@ -321,7 +351,7 @@ class KeepGoingExecute(Execute):
                 run_sync(self.km.shutdown_kernel)(now=True)
         if cell.cell_type == "code":
             cell.outputs = [nbformat.v4.new_output(
-                "error", ename=KERNEL_DIED, evalue=reason, traceback=[f"{KERNEL_DIED}: {reason}"])]
+                "error", ename=ename, evalue=reason, traceback=[f"{ename}: {reason}"])]
         return cell, self.resources
 
 
