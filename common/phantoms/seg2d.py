@@ -9,8 +9,8 @@ Layout (the generic image/mask-folder layout of many public 2D segmentation sets
 
 Images are 8-bit grey PNGs of ``SIZE x SIZE`` pixels; masks are 8-bit PNGs with 0 for background
 and 255 for the structure. The test masks are written only as an answer key
-(``answer_keys/seg2d/test_masks.csv``: ``ImageId,EncodedPixels``, run-length encoded in the
-order of :mod:`common.io.rle`).
+(``answer_keys/seg2d/test_masks.csv``: ``ImageId,Height,Width,PackedMask``, each mask's pixels
+packed as :func:`common.answer_keys.mask_key_table` does).
 
 Each image holds one to three lobed "organs" of a range of sizes (two may touch and merge), with
 concave notches and two to five thin curved branches (1-3 pixels wide, some fainter than the
@@ -29,20 +29,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from PIL import Image
 from scipy import ndimage
 from skimage.draw import polygon
 
-from ..answer_keys import write_answer_key
-from ..io.rle import rle_encode
+from ..answer_keys import mask_key_table, write_answer_key
 
 __all__ = ["NAME", "DESCRIPTION", "VERSION", "SIZE", "SPLITS", "build", "render_case"]
 
 NAME = "seg2d"
 DESCRIPTION = ("2D organ-like shapes of several sizes with thin branches, faint rims, touching "
                "distractors, texture, bias field and noise; PNG images and masks")
-VERSION = 3
+VERSION = 4
 SIZE = 96
 #: Number of images per split.
 SPLITS = {"train": 200, "val": 60, "test": 60}
@@ -196,11 +194,6 @@ def _save_png(array: np.ndarray, path: Path) -> None:
     Image.fromarray(array, mode="L").save(path, format="PNG", optimize=False)
 
 
-def _encode_mask(mask: np.ndarray) -> str:
-    """Run-length encoding of a mask in the course's order (:mod:`common.io.rle`)."""
-    return rle_encode(mask > 0)
-
-
 def build(out_dir: Path, seed: int = 0, hidden_seed: int | None = None) -> None:
     """Write the seg2d phantom into ``out_dir`` and the test masks into the answer keys.
 
@@ -213,7 +206,7 @@ def build(out_dir: Path, seed: int = 0, hidden_seed: int | None = None) -> None:
     """
     out_dir = Path(out_dir)
     rng = np.random.default_rng(seed)
-    key_rows = []
+    test_masks = {}
     for split, count in SPLITS.items():
         if split == "test" and hidden_seed is not None:
             rng = np.random.default_rng([hidden_seed, seed])
@@ -225,8 +218,8 @@ def build(out_dir: Path, seed: int = 0, hidden_seed: int | None = None) -> None:
             image, mask = render_case(rng)
             _save_png(image, out_dir / split / "images" / f"{image_id}.png")
             if split == "test":
-                key_rows.append({"ImageId": image_id, "EncodedPixels": _encode_mask(mask)})
+                test_masks[image_id] = mask > 0
             else:
                 _save_png(mask, out_dir / split / "masks" / f"{image_id}.png")
-    write_answer_key(NAME, "test_masks", pd.DataFrame(key_rows), root=out_dir.parent,
+    write_answer_key(NAME, "test_masks", mask_key_table(test_masks), root=out_dir.parent,
                      meta={"image_shape": [SIZE, SIZE]})

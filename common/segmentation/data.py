@@ -30,10 +30,9 @@ import torch
 from skimage.transform import resize
 from torch.utils.data import DataLoader, Dataset
 
-from ..answer_keys import read_answer_key
+from ..answer_keys import key_masks, read_mask_key
 from ..errors import DataError
 from ..io.folders import list_images, read_image_2d
-from ..io.rle import rle_decode
 from ..loaders import make_loader
 from ..paths import data_root, require_dir
 
@@ -275,19 +274,27 @@ def to_original_size(masks: np.ndarray, split: SegSplit) -> list[np.ndarray]:
 
 def test_masks_from_key(ids: list[str], shape: tuple[int, int], name: str = "seg2d",
                         root: Path | None = None) -> np.ndarray:
-    """The hidden test masks, decoded from the answer key (for the instructor's checks; a lab
+    """The hidden test masks, read from the answer key (for the instructor's checks; a lab
     reports its scores on labelled images it has, see :func:`labelled_splits`).
 
     Returns:
         (N, H, W) uint8 masks in the order of ``ids``.
+
+    Raises:
+        DataError: the key is missing, of an older build, lacks one of ``ids``, or holds a mask
+            of another shape than ``shape``.
     """
-    key = read_answer_key(name, "test_masks", root=root).fillna("")
-    rle = dict(zip(key["ImageId"].astype(str), key["EncodedPixels"].astype(str)))
-    missing = [i for i in ids if i not in rle]
+    masks = key_masks(read_mask_key(name, "test_masks", root=root))
+    missing = [i for i in ids if i not in masks]
     if missing:
         raise DataError(f"The answer key has no mask for {missing[0]}; rebuild the data with "
                         f"`dlmia data build {name}`.")
-    return np.stack([rle_decode(rle[i], shape).astype(np.uint8) for i in ids])
+    other = next((i for i in ids if masks[i].shape != tuple(shape)), None)
+    if other is not None:
+        raise DataError(f"The answer key's mask of {other} is {masks[other].shape[0]}x"
+                        f"{masks[other].shape[1]}, not {shape[0]}x{shape[1]}; ask for masks at "
+                        f"the key's size.")
+    return np.stack([masks[i].astype(np.uint8) for i in ids])
 
 
 class SegDataset(Dataset):

@@ -3,7 +3,9 @@
 ``EncodedPixels`` is the run-length encoding of the predicted binary mask: pairs ``start length``,
 pixels numbered from 1 top to bottom, then left to right (see :mod:`common.io.rle`);
 an empty cell means an empty mask. Every value is ASCII digits (at most 18). The score is the mean
-Dice over the test images (an image whose true and predicted masks are both empty scores 1).
+Dice over the test images (an image whose true and predicted masks are both empty scores 1),
+against the answer key of seg2d's test masks (:func:`common.answer_keys.read_mask_key`: packed
+masks, not run-length encodings).
 
 Size: real 2D sets have up to 2,000 test images (Kvasir-SEG 1,000, ISIC 2018 1,000); a lesion
 mask on a megapixel image encodes to about one run per column, under 16 KiB, so the default limit
@@ -18,7 +20,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..answer_keys import answer_key_meta, read_answer_key
+from ..answer_keys import answer_key_meta, key_masks, read_mask_key
 from .schema import Column, RowCheck, Schema
 from .spec import SubmissionSpec
 
@@ -65,8 +67,9 @@ SCHEMA = Schema(
 
 
 def load_key() -> pd.DataFrame:
-    """The test masks' answer key (``ImageId,EncodedPixels``)."""
-    return read_answer_key(*KEY).fillna("")
+    """The test masks' answer key (``ImageId,Height,Width,PackedMask``, read by
+    :func:`common.answer_keys.read_mask_key`)."""
+    return read_mask_key(*KEY)
 
 
 def mean_dice_score(submission: pd.DataFrame, key: pd.DataFrame) -> float:
@@ -79,13 +82,11 @@ def mean_dice_score(submission: pd.DataFrame, key: pd.DataFrame) -> float:
     """
     from ..io.rle import rle_decode
 
-    shape = image_shape()
     sub = dict(zip(submission["ImageId"].astype(str).str.strip(),
                    submission["EncodedPixels"].fillna("").astype(str)))
     per_image = []
-    for image_id, rle in zip(key["ImageId"].astype(str), key["EncodedPixels"].fillna("")):
-        truth = rle_decode(str(rle), shape)
-        pred = rle_decode(sub.get(image_id, ""), shape)
+    for image_id, truth in key_masks(key).items():
+        pred = rle_decode(sub.get(image_id, ""), truth.shape)
         marked = int(truth.sum()) + int(pred.sum())
         per_image.append(1.0 if marked == 0 else 2.0 * int((truth & pred).sum()) / marked)
     return float(np.mean(per_image))
@@ -94,12 +95,15 @@ def mean_dice_score(submission: pd.DataFrame, key: pd.DataFrame) -> float:
 def example(key: pd.DataFrame, largest: bool = False) -> pd.DataFrame:
     """The key's masks as a submission (mean Dice 1); the largest file marks every other pixel
     of every image (the longest valid encoding)."""
-    masks = key["EncodedPixels"].fillna("").astype(str)
     if largest:
         height, width = image_shape()
         alternate = " ".join(f"{start} 1" for start in range(1, height * width + 1, 2))
-        masks = pd.Series([alternate] * len(key))
-    return pd.DataFrame({"ImageId": key["ImageId"].astype(str), "EncodedPixels": masks.to_numpy()})
+        masks = [alternate] * len(key)
+    else:
+        from ..io.rle import rle_encode
+
+        masks = [rle_encode(mask) for mask in key_masks(key).values()]
+    return pd.DataFrame({"ImageId": key["ImageId"].astype(str), "EncodedPixels": masks})
 
 
 SUBMISSIONS = [

@@ -3,14 +3,15 @@ the hard parts (several objects, faint rims, distractors, noise) that keep score
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from common.phantoms import seg2d
-from common.answer_keys import read_answer_key
+from common.answer_keys import MASK_KEY_COLUMNS, key_masks, read_answer_key, read_mask_key
 from common.phantoms.build import sha256_of
-from common.io.rle import rle_decode
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def _build(root, seed=0):
 
 
 def test_module_contract():
-    assert seg2d.NAME == "seg2d" and seg2d.VERSION == 3 and seg2d.DESCRIPTION
+    assert seg2d.NAME == "seg2d" and seg2d.VERSION == 4 and seg2d.DESCRIPTION
     assert callable(seg2d.build)
 
 
@@ -36,10 +37,27 @@ def test_layout_and_hidden_test_masks(tmp_path, small_splits):
         "train_0000.png", "train_0001.png", "train_0002.png"]
     assert (out / "val" / "masks" / "val_0001.png").is_file()
     assert not (out / "test" / "masks").exists(), "test masks must not ship with the data"
-    key = read_answer_key("seg2d", "test_masks", root=tmp_path)
+    key = read_mask_key("seg2d", "test_masks", root=tmp_path)
     assert key["ImageId"].tolist() == ["test_0000", "test_0001"]
-    mask = rle_decode(key["EncodedPixels"][0], (seg2d.SIZE, seg2d.SIZE))
-    assert 0.03 < mask.mean() < 0.5
+    mask = key_masks(key)["test_0000"]
+    assert mask.shape == (seg2d.SIZE, seg2d.SIZE) and 0.03 < mask.mean() < 0.5
+
+
+def test_key_holds_the_rendered_masks_without_run_length_encoding(tmp_path, small_splits):
+    """The key stores each test mask losslessly, and not in lab04's graded RLE format: the
+    builder works in the students' copy, where the course's encoder is left out."""
+    _build(tmp_path)
+    raw = read_answer_key("seg2d", "test_masks", root=tmp_path)
+    assert raw.columns.tolist() == list(MASK_KEY_COLUMNS) and "EncodedPixels" not in raw
+    masks = key_masks(read_mask_key("seg2d", "test_masks", root=tmp_path))
+    rng = np.random.default_rng(0)
+    for split, count in seg2d.SPLITS.items():   # replay the public stream up to the test split
+        for i in range(count):
+            _, mask = seg2d.render_case(rng)
+            if split == "test":
+                assert np.array_equal(masks[f"test_{i:04d}"], mask > 0)
+    source = Path(seg2d.__file__).read_text()
+    assert "rle_encode" not in source and "io.rle" not in source, "the builder uses no RLE codec"
 
 
 def test_same_seed_gives_identical_files(tmp_path, small_splits):

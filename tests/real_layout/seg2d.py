@@ -29,8 +29,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from common.answer_keys import read_answer_key
-from common.io.rle import rle_decode
+from common.answer_keys import key_masks, read_mask_key
 
 __all__ = ["make_real_layout", "LAYOUTS", "real_name"]
 
@@ -48,15 +47,14 @@ def real_name(image_id: str, layout: str) -> str:
 
 def _labelled(phantom_dir: Path) -> dict[str, list[tuple[str, np.ndarray, np.ndarray]]]:
     """``{split: [(id, image uint8, mask bool), ...]}``; the test masks from the answer key."""
-    key = read_answer_key("seg2d", "test_masks", root=phantom_dir.parent).fillna("")
-    test_masks = dict(zip(key["ImageId"].astype(str), key["EncodedPixels"].astype(str)))
+    test_masks = key_masks(read_mask_key("seg2d", "test_masks", root=phantom_dir.parent))
     out = {}
     for split in ("train", "val", "test"):
         rows = []
         for path in sorted((phantom_dir / split / "images").glob("*.png")):
             image = np.asarray(Image.open(path))
             if split == "test":
-                mask = rle_decode(test_masks[path.stem], image.shape)
+                mask = test_masks[path.stem]
             else:
                 mask = np.asarray(Image.open(phantom_dir / split / "masks" / path.name)) > 0
             rows.append((path.stem, image, mask))

@@ -20,9 +20,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from common.answer_keys import write_answer_key
+from common.answer_keys import mask_key_table, write_answer_key
 from common.errors import SubmissionError
-from common.io.rle import rle_encode
 from common.submissions import score_submission, spec_for, validate_submission
 
 #: lab -> (submission file, perfect score).
@@ -40,15 +39,14 @@ ACCEPT = None   # the expectation of a file that must score perfectly
 def _write_keys(root: Path) -> None:
     write_answer_key("ct_volumes", "labels", pd.DataFrame(
         {"patient_id": [f"P{i:04d}" for i in range(1, 7)], "label": [0, 1, 0, 1, 1, 0]}), root=root)
-    masks = []
+    masks = {}
     for i in range(4):
         m = np.zeros((16, 16), bool)
         if i < 3:
             m[2 + i:9 + i, 3:8 + i] = True
-        masks.append(rle_encode(m))
-    write_answer_key("seg2d", "test_masks", pd.DataFrame(
-        {"ImageId": [f"test_{i:04d}" for i in range(4)], "EncodedPixels": masks}), root=root,
-        meta={"image_shape": [16, 16]})
+        masks[f"test_{i:04d}"] = m
+    write_answer_key("seg2d", "test_masks", mask_key_table(masks), root=root,
+                     meta={"image_shape": [16, 16]})
     write_answer_key("cxr", "test_boxes", pd.DataFrame({
         "image_id": ["a", "a", "b", "c"],
         "class_name": ["Nodule/Mass", "Lung Opacity", "No finding", "Nodule/Mass"],

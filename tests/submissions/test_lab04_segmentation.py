@@ -1,4 +1,5 @@
-"""lab04's submission: schema, one clear message per bad row, mean-Dice scoring."""
+"""lab04's submission: schema, one clear message per bad row, mean-Dice scoring against the key of
+packed test masks (an old run-length key asks for a rebuild)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from common.errors import SubmissionError
-from common.answer_keys import write_answer_key
+from common.errors import DataError, SubmissionError
+from common.answer_keys import mask_key_table, write_answer_key
 from common.io.rle import rle_encode
 from common.submissions import score_submission, validate_submission
 
@@ -25,8 +26,7 @@ def key(tmp_path, monkeypatch, rng):
         m[r:r + 20, c:c + 15] = True
         masks[f"test_{i:04d}"] = m
     masks["test_0003"] = np.zeros(IMAGE_SHAPE, bool)
-    table = pd.DataFrame({"ImageId": list(masks), "EncodedPixels": [rle_encode(m) for m in masks.values()]})
-    write_answer_key("seg2d", "test_masks", table, root=tmp_path / "data",
+    write_answer_key("seg2d", "test_masks", mask_key_table(masks), root=tmp_path / "data",
                      meta={"image_shape": list(IMAGE_SHAPE)})
     return masks
 
@@ -80,3 +80,13 @@ def test_wrong_header(tmp_path, key):
     path = tmp_path / "submission.csv"
     path.write_text("ImageId,Mask\ntest_0000,1 2\n")
     assert any("EncodedPixels" in p for p in validate_submission(LAB, path))
+
+
+def test_an_old_run_length_key_is_one_sentence(tmp_path, key):
+    old = pd.DataFrame({"ImageId": list(key), "EncodedPixels": [rle_encode(m) for m in key.values()]})
+    write_answer_key("seg2d", "test_masks", old, root=tmp_path / "data",
+                     meta={"image_shape": list(IMAGE_SHAPE)})
+    path = _write(tmp_path, [(i, rle_encode(m)) for i, m in key.items()])
+    for check in (validate_submission, score_submission):
+        with pytest.raises(DataError, match="older build; rebuild it with `dlmia data build seg2d`"):
+            check(LAB, path)

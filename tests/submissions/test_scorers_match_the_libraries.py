@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from common.answer_keys import key_masks
 from common.io.prediction_string import format_prediction_string, parse_prediction_string
 from common.io.rle import rle_decode, rle_encode
 from common.submissions import lab04_segmentation as seg
@@ -28,7 +29,7 @@ def _monai_mean_dice(submission, key):
     shape = seg.image_shape()
     sub = dict(zip(submission["ImageId"], submission["EncodedPixels"]))
     pred = np.stack([rle_decode(sub.get(i, ""), shape) for i in key["ImageId"]])
-    truth = np.stack([rle_decode(r, shape) for r in key["EncodedPixels"]])
+    truth = np.stack(list(key_masks(key).values()))
     return float(dice_scores(pred, truth).mean())
 
 
@@ -50,8 +51,7 @@ def _torchmetrics_map50(submission, key):
 def _perturbed_masks(key, rng):
     shape = seg.image_shape()
     rows = []
-    for image_id, rle in zip(key["ImageId"], key["EncodedPixels"]):
-        mask = rle_decode(rle, shape)
+    for image_id, mask in key_masks(key).items():
         kind = rng.integers(4)
         if kind == 1:
             mask = np.roll(mask, int(rng.integers(-6, 7)), axis=int(rng.integers(2)))
