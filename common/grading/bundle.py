@@ -1,8 +1,11 @@
 """The students' copy of the course: what ``dlmia grade bundle OUT`` writes.
 
-The copy holds ``common/`` without the grading tools (:mod:`common.grading`) and with lab01's
-answer-key function (:func:`common.digits.digits_answer_key`, which computes the held-out labels)
-replaced by one that raises a one-sentence :class:`~common.errors.DataError`; the released
+The copy holds ``common/`` without the grading tools (:mod:`common.grading`) and with the
+functions of :data:`STUBS` replaced by ones that raise a one-sentence
+:class:`~common.errors.DataError`: lab01's answer-key function
+(:func:`common.digits.digits_answer_key`, which computes the held-out labels) and the run-length
+encoder and decoder (:mod:`common.io.rle`, lab04's graded task; its format check
+``rle_problem`` stays, so lab04 CSVs are still validated there); the released
 notebooks ``labs/``; the dataset cards ``datasets/*.md``; a students' ``README.md``; and a
 ``pyproject.toml`` and ``environment.yml`` trimmed so that ``pip install -e .`` works there (the
 ``dlmia`` command keeps building data and checking CSVs; the grading verbs answer with one
@@ -24,6 +27,7 @@ import os
 import re
 import shutil
 import tempfile
+import textwrap
 import tomllib
 from pathlib import Path
 from types import SimpleNamespace
@@ -33,7 +37,7 @@ from ..paths import repo_root
 from .course_check import leaked_lines
 from .notebook import read_notebook
 
-__all__ = ["write_bundle", "bundle_problems", "FORBIDDEN_PARTS", "SHARED_LINES", "README"]
+__all__ = ["write_bundle", "bundle_problems", "FORBIDDEN_PARTS", "SHARED_LINES", "STUBS", "README"]
 
 #: parts of ``common/`` that stay with the grader (paths relative to ``common/``).
 GRADER_ONLY = ("grading",)
@@ -54,7 +58,6 @@ SHARED_LINES: dict[str, str] = {
     "with torch.no_grad():": "a PyTorch idiom (common/inflate/fast_block.py)",
     "except RuntimeError:": "a Python idiom (common/io/volumes.py)",
     "return pd.DataFrame(rows)": "a pandas idiom (common/detection/data.py)",
-    "mask = np.asarray(mask)": "a NumPy idiom (common/io/rle.py)",
     "f = list(features)": "a Python idiom (common/segmentation/resunetpp.py)",
     "for layer in LAYERS for a, b in REGION_PAIRS]":
         "lab07's submission ids, part of its published CSV format (common/submissions/lab07_*.py)",
@@ -62,10 +65,6 @@ SHARED_LINES: dict[str, str] = {
                     "lab07's collect_features task uses the same pattern: review",
     "def keep(name):": "as 'vectors = {}'",
     "def hook(module, inputs, output):": "as 'vectors = {}'",
-    "changes = np.flatnonzero(pixels[1:] != pixels[:-1]) + 1":
-        "common/io/rle.py, the leaderboard codec seg2d's builder and lab04's checks need, equals "
-        "lab04's graded rle task: shipped until that task or the codec's home changes",
-    "flat[start - 1:start - 1 + length] = True": "as the rle line above",
     "loss.backward()": "lab01's training-loop task is the loop of common/training.py by design: the "
                        "notebook says later labs use common.training.fit, the same loop",
     "model.eval()": "as 'loss.backward()' (also a PyTorch idiom of common/detection/cam.py)",
@@ -90,19 +89,20 @@ SHARED_LINES: dict[str, str] = {
                             "not the 2D answer (other layers, shapes and strides)",
     "return self.encoder(x)": "as 'layers, c_in = [], 1'",
     'f"segmented on this CT.")': "the tail of a message string (common/data_check/knee_ct.py)",
-    'return flat.reshape(shape, order="F")': "as the rle line above",
 }
 
-#: what replaces ``digits_answer_key`` in the copy's ``common/digits.py``.
-_DIGITS_STUB = '''def digits_answer_key() -> pd.DataFrame:
-    """lab01's held-out labels: kept by the grader, so not part of the students' copy.
-
-    Raises:
-        DataError: always.
-    """
-    raise DataError("lab01's test labels stay with the grader, so this copy cannot check or score "
-                    "a lab01 CSV; submit it and the grader scores it.")
-'''
+_RLE_STUB = ("Run-length encoding and decoding are lab04's graded task, so this copy of the course "
+             "has no encoder or decoder to score a lab04 CSV with; submit it and the grader scores "
+             "it.")
+#: functions the copy replaces by a stub that raises :class:`~common.errors.DataError` with one
+#: sentence: module (path relative to ``common/``) -> {function name: the sentence}. Each module
+#: must define each function once, at top level, and have ``DataError`` imported.
+STUBS: dict[str, dict[str, str]] = {
+    "digits.py": {"digits_answer_key": "lab01's test labels stay with the grader, so this copy "
+                                       "cannot check or score a lab01 CSV; submit it and the "
+                                       "grader scores it."},
+    "io/rle.py": {"rle_encode": _RLE_STUB, "rle_decode": _RLE_STUB},
+}
 
 README = """# Deep Learning in Medical Image Analysis: the labs
 
@@ -129,12 +129,13 @@ dlmia grade validate-csv lab04_segmentation runs/lab04_segmentation/submission.c
 
 It reports every problem of the file (columns, ids, values, size) in one sentence each, checked
 against the test split of the data you built or were given. lab01's labels stay with the grader:
-its CSV is checked when you submit it.
+its CSV is checked when you submit it. lab04's CSV is checked here and scored when you submit it
+(the run-length encoder and decoder are yours to write in the lab).
 """
 
 
 def _copy_common(src: Path, dst: Path) -> None:
-    """``common/`` without the grader's parts and with lab01's answer key left out."""
+    """``common/`` without the grader's parts and with the functions of :data:`STUBS` stubbed."""
     left_out = {src / part for part in GRADER_ONLY}
 
     def ignore(folder: str, names: list[str]) -> set[str]:
@@ -142,25 +143,53 @@ def _copy_common(src: Path, dst: Path) -> None:
         return skipped | {n for n in names if Path(folder) / n in left_out}
 
     shutil.copytree(src, dst, ignore=ignore)
-    digits = dst / "digits.py"
-    digits.write_text(_without_answer_key(digits.read_text()))
+    for module, functions in STUBS.items():
+        path = dst / module
+        path.write_text(_stubbed(path.read_text(), f"common/{module}", functions))
 
 
-def _without_answer_key(text: str) -> str:
-    """``common/digits.py`` with ``digits_answer_key`` replaced by :data:`_DIGITS_STUB`.
+def _stub(node: ast.FunctionDef, sentence: str) -> str:
+    """The source of a function with ``node``'s signature that raises ``sentence``."""
+    doc = (ast.get_docstring(node) or node.name).strip().splitlines()[0]
+    returns = f" -> {ast.unparse(node.returns)}" if node.returns else ""
+    parts = textwrap.wrap(sentence, 80, drop_whitespace=False, break_long_words=False,
+                          break_on_hyphens=False)
+    message = "\n                    ".join(
+        '"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"' for part in parts)
+    return (f"def {node.name}({ast.unparse(node.args)}){returns}:\n"
+            f'    """{doc}\n\n    Not part of the students\' copy.\n\n'
+            f'    Raises:\n        DataError: always.\n    """\n'
+            f"    raise DataError({message})\n")
+
+
+def _stubbed(text: str, where: str, functions: dict[str, str]) -> str:
+    """The module ``text`` with each of ``functions`` replaced by a stub raising its sentence.
 
     Raises:
-        CourseError: when the module no longer defines the function (the copy would not know what
-            to leave out).
+        CourseError: when the module no longer defines a function once at top level, or does not
+            import ``DataError`` (the copy would not know what to leave out, or its stub would fail
+            with a NameError).
     """
-    found = [node for node in ast.parse(text).body
-             if isinstance(node, ast.FunctionDef) and node.name == "digits_answer_key"]
-    if len(found) != 1:
-        raise CourseError("common/digits.py no longer defines digits_answer_key once; update "
-                          "common/grading/bundle.py to leave lab01's answer key out.")
+    tree = ast.parse(text)
+    imported = {alias.asname or alias.name for node in tree.body
+                if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+    if "DataError" not in imported:
+        raise CourseError(f"{where} does not import DataError; update common/grading/bundle.py's "
+                          f"STUBS or the module so that its stubs can raise.")
     lines = text.splitlines(keepends=True)
-    start = min([found[0].lineno] + [d.lineno for d in found[0].decorator_list]) - 1
-    stubbed = "".join(lines[:start]) + _DIGITS_STUB + "".join(lines[found[0].end_lineno:])
+    spans = []
+    for name, sentence in functions.items():
+        found = [node for node in tree.body
+                 if isinstance(node, ast.FunctionDef) and node.name == name]
+        if len(found) != 1:
+            raise CourseError(f"{where} no longer defines {name} once; update "
+                              f"common/grading/bundle.py's STUBS to leave it out of the copy.")
+        node = found[0]
+        start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
+        spans.append((start, node.end_lineno, _stub(node, sentence)))
+    for start, end, stub in sorted(spans, reverse=True):
+        lines[start:end] = [stub]
+    stubbed = "".join(lines)
     ast.parse(stubbed)
     return stubbed
 

@@ -15,7 +15,7 @@ from setuptools import find_packages
 
 from common.cli import main
 from common.errors import CourseError
-from common.grading.bundle import SHARED_LINES, write_bundle
+from common.grading.bundle import SHARED_LINES, STUBS, write_bundle
 from common.grading.course_check import leaked_lines
 from common.grading.notebook import read_notebook
 from common.paths import repo_root
@@ -106,6 +106,52 @@ def test_lab01_answer_key_is_left_out(bundle, tmp_path):
     done = _run(bundle, ["-c", "from common.digits import digits_answer_key; digits_answer_key()"],
                 tmp_path)
     assert done.returncode != 0 and "DataError: lab01's test labels stay with the grader" in done.stderr
+
+
+def test_rle_codec_is_left_out_but_its_format_check_stays(bundle, tmp_path):
+    """lab04's graded encoder and decoder raise one sentence in the copy; rle_problem, which
+    validates lab04 CSVs, still works (it calls neither)."""
+    sentence = STUBS["io/rle.py"]["rle_encode"]
+    assert sentence == STUBS["io/rle.py"]["rle_decode"]
+    assert sentence.count(". ") == 0 and "\n" not in sentence and "lab04" in sentence
+    text = (bundle / "common" / "io" / "rle.py").read_text()
+    assert "np.flatnonzero" not in text and 'order="F")' not in text and "def rle_problem" in text
+    code = ("import numpy as np\nfrom common.errors import DataError\n"
+            "from common.io import rle_decode, rle_encode, rle_problem\n"
+            "for call in (lambda: rle_encode(np.ones((2, 2))), lambda: rle_decode('1 2', (2, 2))):\n"
+            "    try:\n        call()\n    except DataError as exc:\n        print('SENTENCE', exc)\n"
+            "print('PROBLEM', rle_problem('1 2 3', (4, 4)))\nprint('OK', rle_problem('1 2 4 3', (4, 4)))\n")
+    done = _run(bundle, ["-c", code], tmp_path)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:2] == [f"SENTENCE {sentence}"] * 2
+    assert lines[2].startswith("PROBLEM ") and "odd number" in lines[2] and lines[3] == "OK None"
+
+
+def test_lab04_csv_is_validated_in_the_copy_and_scoring_is_one_sentence(bundle, tmp_path):
+    """With seg2d built in the copy (its builder needs no RLE encoder), validate-csv checks a lab04
+    CSV; score-csv answers with the stub's sentence, not a traceback."""
+    build = ("from common.phantoms import seg2d\nfrom common.phantoms.build import build_phantom\n"
+             "seg2d.SPLITS = {'train': 2, 'val': 1, 'test': 2}\n"
+             "build_phantom('seg2d', verbose=False)\n")
+    done = _run(bundle, ["-c", build], tmp_path)
+    assert done.returncode == 0, done.stderr
+    header = (tmp_path / "data" / "answer_keys" / "seg2d" / "test_masks.csv").read_text().splitlines()[0]
+    assert header == "ImageId,Height,Width,PackedMask"
+    good, bad = tmp_path / "submission.csv", tmp_path / "bad.csv"
+    good.write_text("ImageId,EncodedPixels\ntest_0000,1 2\ntest_0001,\n")
+    bad.write_text("ImageId,EncodedPixels\ntest_0000,1 2 3\ntest_0001,\n")
+    ok = _run(bundle, ["-m", "common.cli", "grade", "validate-csv", "lab04_segmentation", str(good)],
+              tmp_path)
+    assert ok.returncode == 0 and "Traceback" not in ok.stderr, ok.stdout + ok.stderr
+    refused = _run(bundle, ["-m", "common.cli", "grade", "validate-csv", "lab04_segmentation",
+                            str(bad)], tmp_path)
+    assert refused.returncode == 1 and "odd number" in refused.stdout + refused.stderr
+    assert "Traceback" not in refused.stderr
+    scored = _run(bundle, ["-m", "common.cli", "grade", "score-csv", "lab04_segmentation", str(good)],
+                  tmp_path)
+    assert scored.returncode == 1 and "Traceback" not in scored.stderr
+    assert scored.stderr == f"error: {STUBS['io/rle.py']['rle_decode']}\n"
 
 
 def test_package_imports_without_install(bundle, tmp_path):
