@@ -31,6 +31,7 @@ LABS = {
     "lab03_fusion_strategies": ("late.csv", 1.0),
     "lab04_segmentation": ("submission.csv", 1.0),
     "lab05_cxr_detection": ("submission.csv", 1.0),
+    "lab06_autoencoder_features": ("predictions.csv", 1.0),
     "lab07_inflated_densenet": ("similarities.csv", 0.0),
 }
 ACCEPT = None   # the expectation of a file that must score perfectly
@@ -54,6 +55,9 @@ def _write_keys(root: Path) -> None:
         "x_min": [10, 50, np.nan, 5], "y_min": [10, 60, np.nan, 5],
         "x_max": [25, 100, np.nan, 20], "y_max": [25, 110, np.nan, 20]}), root=root,
         meta={"classes": {"Lung Opacity": 7, "Nodule/Mass": 8}})
+    write_answer_key("spine_mr", "narrowing", pd.DataFrame(
+        {"patient_id": ["061", "061", "062", "062", "107", "107"],
+         "disc_label": [201, 202, 201, 203, 201, 202], "narrowing": [0, 1, 1, 0, 1, 0]}), root=root)
 
 
 @pytest.fixture(scope="module")
@@ -258,6 +262,16 @@ def _lab07(c: Ctx) -> list[tuple]:
         ("pair_id_mismatch", 0, "pair_id", "denseblock2:femur-tibia", "does not match its layer")]
 
 
+def _lab06(c: Ctx) -> list[tuple]:
+    label = "disc_label"
+    return _probability("probability", 1, 0) + [
+        (f"{label}_200", 0, label, "200", "outside the range [201, 225]"),
+        (f"{label}_201.0", 0, label, "201.0", "must hold a whole number"),
+        (f"{label}_0201", 0, label, "0201", ACCEPT),
+        ("patient_id_as_number", 0, "patient_id", "61", "does not match its patient_id"),
+        ("disc_id_of_another_disc", 0, "disc_id", "061_202", "does not match its patient_id")]
+
+
 def _numeric(c: Ctx) -> list[tuple]:
     if c.lab == "lab01_digits_mlp":
         return _lab01(c)
@@ -267,6 +281,8 @@ def _numeric(c: Ctx) -> list[tuple]:
         return _lab04(c)
     if c.lab == "lab05_cxr_detection":
         return _lab05(c)
+    if c.lab == "lab06_autoencoder_features":
+        return _lab06(c)
     return _lab07(c)
 
 
