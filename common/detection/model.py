@@ -2,7 +2,7 @@
 
 The CPU recipe is what makes the lab trainable on a laptop: a ResNet18 trunk (ImageNet weights
 when cached, else random) under a 64-channel FPN with five levels, anchors of 8-128 pixels (the
-phantom's nodules are 9-26 px, its opacities 16-44 px, its hearts up to ~150 px), a 256-unit box
+phantom's nodules are 12-28 px, its opacities 20-48 px, its hearts up to ~150 px), a 256-unit box
 head, fewer RoIs and proposals, and torchvision's internal resize pinned to the input size (no
 up-scaling to 800 px). The GPU recipe is torchvision's ``fasterrcnn_resnet50_fpn`` with COCO
 weights when they are in the local cache, at 512 px or more.
