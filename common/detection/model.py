@@ -48,7 +48,7 @@ class DetectorRecipe:
 
 
 RECIPES = {
-    "cpu": DetectorRecipe("cpu", image_size=256, batch_size=4, lr=0.02, epochs=12),
+    "cpu": DetectorRecipe("cpu", image_size=256, batch_size=4, lr=0.02, epochs=14),
     "gpu": DetectorRecipe("gpu", image_size=512, batch_size=8, lr=0.01, epochs=30),
 }
 

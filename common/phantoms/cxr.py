@@ -24,9 +24,9 @@ left lung, a gastric bubble, soft-tissue texture, scatter (a blurred copy of the
 effect, noise and a dense lead side marker that a plain min-max stretch would follow (the DICOM
 window leaves it out). Findings, with VinDr-CXR's class ids:
 
-- ``Nodule/Mass`` (8): small faint round spots (radius 4.5-8 px) and a few larger masses (8-13 px),
+- ``Nodule/Mass`` (8): small round spots (radius 6-9 px) and, a quarter of them, masses (9-14 px),
   anywhere in the lungs, also behind ribs and the heart;
-- ``Lung Opacity`` (7): hazy irregular patches of 16-44 px;
+- ``Lung Opacity`` (7): hazy irregular patches of 20-48 px;
 - ``Cardiomegaly`` (3): a heart wider than half the thorax; the box spans the heart;
 - ``Pleural effusion`` (10): fluid at a lung base that blunts the costophrenic angle, with a
   meniscus rising laterally;
@@ -59,7 +59,7 @@ NAME = "cxr"
 DESCRIPTION = ("chest-radiograph-like DICOMs (MONOCHROME1/2, 12-16 bit, rescale, window) with "
                "nodule, opacity, cardiomegaly and effusion boxes of three readers per image in "
                "the VinDr-CXR layout, several images per patient")
-VERSION = 4
+VERSION = 5
 
 #: Finding classes drawn by the phantom: VinDr-CXR class name -> class_id.
 CLASSES: dict[str, int] = {"Cardiomegaly": 3, "Lung Opacity": 7, "Nodule/Mass": 8,
@@ -73,7 +73,7 @@ READERS = [f"R{k}" for k in range(1, 10)]
 #: rad_id of the answer key's rows (the true lesions).
 CONSENSUS = "consensus"
 
-_SPLITS = {"train": 64, "test": 16}  # patients per split
+_SPLITS = {"train": 80, "test": 16}  # patients per split
 _SOP_CLASS_DX = "1.2.840.10008.5.1.4.1.1.1.1"  # Digital X-Ray Image Storage - For Presentation
 _DENSITY_TOP = 1.3  # the stored range spans densities 0..1.3 (the marker is the densest thing)
 
@@ -291,7 +291,7 @@ def _overlaps(box, taken, pad=3.0) -> bool:
 def _nodule(rng, chest: _Chest, taken) -> tuple[tuple, float] | None:
     """A round spot in the lungs (behind ribs or the heart too); its box and conspicuity."""
     big = rng.random() < 0.25
-    rad = rng.uniform(8, 13) if big else rng.uniform(4.5, 8)
+    rad = rng.uniform(9, 14) if big else rng.uniform(6, 9)
     where = chest.lungs | (chest.heart & (rng.random() < 0.15))
     for _ in range(20):
         c = _pick_centre(rng, where, int(rad * 0.6))
@@ -303,7 +303,7 @@ def _nodule(rng, chest: _Chest, taken) -> tuple[tuple, float] | None:
             break
     else:
         return None
-    contrast = rng.uniform(0.16, 0.26) if big else rng.uniform(0.12, 0.22)
+    contrast = rng.uniform(0.22, 0.32) if big else rng.uniform(0.18, 0.30)
     win = _window(chest, cy, cx, rad + 4)
     yy, xx = chest.yy[win], chest.xx[win]
     r2 = ((xx - cx) ** 2 + (yy - cy) ** 2) / rad ** 2
@@ -322,7 +322,7 @@ def _window(chest: _Chest, cy: float, cx: float, half: float) -> tuple[slice, sl
 
 def _opacity(rng, chest: _Chest, taken) -> tuple[tuple, float] | None:
     """A hazy irregular patch in one lung; its box and conspicuity."""
-    size = rng.uniform(16, 44)
+    size = rng.uniform(20, 48)
     for _ in range(20):
         c = _pick_centre(rng, chest.lungs, int(size / 4))
         if c is None:
@@ -338,11 +338,11 @@ def _opacity(rng, chest: _Chest, taken) -> tuple[tuple, float] | None:
     yy, xx = chest.yy[win], chest.xx[win]
     r2 = ((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2
     texture = 0.75 + 0.25 * _smooth_noise(rng, yy.shape, 2.5)
-    patch = np.clip(1.0 - r2 - 0.25 * _smooth_noise(rng, yy.shape, size / 5), 0, 1) ** 0.6
+    patch = np.clip(1.0 - r2 - 0.25 * _smooth_noise(rng, yy.shape, size / 5), 0, 1) ** 0.4
     patch = patch * np.clip(ndimage.gaussian_filter(chest.lungs[win].astype(np.float32), 2) * 1.4, 0, 1)
     if patch.max() <= 0:
         return None
-    contrast = rng.uniform(0.12, 0.22)
+    contrast = rng.uniform(0.22, 0.32)
     haze = ndimage.gaussian_filter(contrast * patch * texture, 1.5).astype(np.float32)
     chest.img[win] += haze
     ys, xs = np.nonzero(haze > 0.25 * haze.max())
@@ -356,7 +356,7 @@ def _effusion(rng, chest: _Chest, side: int) -> tuple[tuple, float] | None:
     g = chest.lung_geo[side]
     a = side * chest.u
     lung = chest.side_masks[side]
-    depth = rng.uniform(0.06, 0.14)
+    depth = rng.uniform(0.10, 0.18)
     r = np.clip((a - g["m"]) / (g["U"] - g["m"]), 0, 1)
     level = g["y_cp"] - depth * (0.45 + 0.55 * r ** 2)       # higher laterally: the meniscus
     fluid = lung & (chest.y > level)
