@@ -10,10 +10,20 @@ _workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
 if _workers > 1 and "OMP_NUM_THREADS" not in os.environ:
     os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // _workers))
 
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from common.env import RUN_DIR_ENV  # noqa: E402
+
+# No test writes into the checkout's runs/: a notebook or tool that a test runs without choosing
+# its run folder writes into a throw-away one (tests that need their own still set it).
+if RUN_DIR_ENV not in os.environ:
+    os.environ[RUN_DIR_ENV] = tempfile.mkdtemp(prefix="dlmia-test-runs-")
+    atexit.register(shutil.rmtree, os.environ[RUN_DIR_ENV], True)
 
 
 @pytest.fixture

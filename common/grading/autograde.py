@@ -21,10 +21,8 @@ Example:
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -35,6 +33,7 @@ import psutil
 
 from ..env import HIDDEN_SEED_ENV, RUN_DIR_ENV
 from ..errors import CourseError
+from .launcher import launch
 from .nbgrader_cli import nbgrader, nbgrader_env
 from .notebook import read_notebook
 from .sandbox import KERNEL_DIED, TIME_UP, sandbox_problem
@@ -296,14 +295,11 @@ def _autograde_checked(lab, student, course_dir, cell_timeout, notebook_timeout,
         extra = {**(env or {}), RUN_DIR_ENV: str(Path(scratch) / "runs"), "TMPDIR": scratch}
         # the instructor's hidden-split secret never reaches a grading process (nor its kernel)
         extra[HIDDEN_SEED_ENV] = None
-        popen = subprocess.Popen(cmd, cwd=str(course_dir), env=nbgrader_env(extra), text=True,
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        log_path = Path(scratch) / "nbgrader.log"
+        popen = launch(cmd, course_dir, nbgrader_env(extra), log_path)
         proc = psutil.Process(popen.pid)
         peak, status = 0.0, "graded"
         tree_limit = memory_mb + (GRADER_ALLOWANCE_MB if sandbox else 0)
-        lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.extend(popen.stdout), daemon=True)
-        reader.start()
         while popen.poll() is None:
             try:
                 peak = max(peak, _tree_rss(proc))
@@ -319,8 +315,7 @@ def _autograde_checked(lab, student, course_dir, cell_timeout, notebook_timeout,
                 break
             time.sleep(0.25)
         popen.wait()
-        reader.join(timeout=5)
-    log = "".join(lines)
+        log = log_path.read_text(errors="replace") if log_path.exists() else ""
     if status == "graded" and popen.returncode != 0:
         status = "failed"
     release = course_dir / "labs" / lab / f"{lab}.ipynb"

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..env import SMOKE_ENV, environment
+from ..env import RUN_DIR_ENV, SMOKE_ENV, environment
 from ..errors import CourseError
 from ..labs import LABS
 from .autograde import autograde_all, autograde_student, threads_per_job
@@ -73,9 +73,10 @@ def bench_autograde(lab: str = "lab01_digits_mlp", students: int = 8, jobs: int 
     problem = sandbox_problem()
     if problem is not None:
         raise CourseError(problem)
-    env = {} if full else {SMOKE_ENV: "1"}
     with tempfile.TemporaryDirectory(prefix="dlmia-bench-autograde-") as tmp:
         course = Path(tmp)
+        # the plain run has no sandbox: its notebooks would write the course's runs/<lab>/
+        env = {RUN_DIR_ENV: str(course / "plain-runs"), **({} if full else {SMOKE_ENV: "1"})}
         ids = make_bench_course(lab, students, course)
         start = time.perf_counter()
         nbgrader("autograde", lab, "--force", cwd=course, env=env)

@@ -9,7 +9,7 @@ from nbconvert import HTMLExporter
 from nbgrader.preprocessors import ClearHiddenTests
 
 from common.cli import main
-from common.env import SMOKE_ENV
+from common.env import RUN_DIR_ENV, SMOKE_ENV
 from common.errors import CourseError
 from common.grading.course_check import leaked_lines
 from common.grading.feedback import (PLACEHOLDER, generate_feedback, hidden_test_lines,
@@ -119,7 +119,7 @@ def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     shutil.copy(repo_root() / "nbgrader_config.py", root)
     shutil.copytree(repo_root() / "solutions" / LAB, root / "solutions" / LAB)
-    env = {SMOKE_ENV: "1"}
+    env = {SMOKE_ENV: "1", RUN_DIR_ENV: str(root / "runs")}   # never the course's runs/
     nbgrader("generate_assignment", LAB, "--force", cwd=root, env=env)
     solution = read_notebook(root / "solutions" / LAB / f"{LAB}.ipynb")
     answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solution.cells
