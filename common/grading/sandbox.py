@@ -19,9 +19,10 @@ What the kernel sees:
 Limits: memory of each process (``RLIMIT_DATA``: an allocation past it raises ``MemoryError`` in
 the student's cell), process count (``RLIMIT_NPROC``: when the grader is root the kernel runs as
 an unprivileged user id of its own, one per grading process, since the limit never binds root)
-and, optionally, CPU time (``RLIMIT_CPU``); the wall-clock limit and the memory of the whole
-process tree are watched by :mod:`common.grading.autograde`. A cell that runs past its time limit
-is interrupted over the kernel's control channel (a signal would stop at ``bwrap``).
+and, optionally, CPU time (``RLIMIT_CPU``); the notebook's wall-clock limit is kept cell by cell
+by :class:`KeepGoingExecute`, and the memory of the whole process tree is watched by
+:mod:`common.grading.autograde`. A cell that runs past its time limit is interrupted over the
+kernel's control channel (a signal would stop at ``bwrap``).
 
 Example:
     >>> problem = sandbox_problem()          # None when bwrap works here
