@@ -87,7 +87,7 @@ def test_a_hanging_notebook_costs_only_its_own_grade(course):
 def test_a_notebook_out_of_time_keeps_the_points_it_earned(course):
     before = {"prepare_data_split": 1, "prepare_data_standardise": 2, "simple_nn_output": 1,
               "simple_nn_block_order": 2}
-    result = autograde_student(LAB, "tim", course, cell_timeout=600, notebook_timeout=90)
+    result = autograde_student(LAB, "tim", course, cell_timeout=600, notebook_timeout=60)
     assert result.status == "timeout", result
     assert "train_one_epoch_steps" in result.message and "simple_nn_output" not in result.message
     grades = export_grades(course).set_index("student_id")
