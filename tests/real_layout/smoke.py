@@ -1,4 +1,5 @@
-"""What the real-layout tests share: a folder's fingerprint and a lab's smoke run on a data root."""
+"""What the real-layout tests share: a shrunk phantom, a folder's fingerprint and a lab's smoke run
+on a data root."""
 
 from __future__ import annotations
 
@@ -7,8 +8,25 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
-__all__ = ["digest", "run_smoke_untouched"]
+import pytest
+
+__all__ = ["digest", "run_smoke_untouched", "small_phantom"]
+
+
+def small_phantom(generator: ModuleType, folder: Path, **sizes) -> Path:
+    """Build ``generator``'s phantom (seed 0) into ``folder`` with its module-level sizes set to
+    ``sizes`` (e.g. ``SPLITS={...}``) for this build only, even when the build fails.
+
+    Returns:
+        ``folder``.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in sizes.items():
+            patch.setattr(generator, name, value)
+        generator.build(folder, seed=0)
+    return folder
 
 
 def digest(folder: Path) -> dict[str, str]:

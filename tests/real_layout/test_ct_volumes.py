@@ -17,7 +17,7 @@ from common.classification import load_ct_volumes
 from common.io import list_dicom_files, read_dicom_header
 from common.phantoms import ct_volumes
 from common.phantoms.nifti import write_nifti_gz
-from real_layout.smoke import run_smoke_untouched
+from real_layout.smoke import run_smoke_untouched, small_phantom
 from real_layout.ct_volumes import PATIENT_PREFIX, make_real_layout
 
 N_PATIENTS = 40
@@ -26,11 +26,8 @@ N_PATIENTS = 40
 @pytest.fixture(scope="module")
 def real_root(tmp_path_factory):
     """``<root>/ct_volumes`` in the real layout, made from a 40-patient phantom."""
-    patch = pytest.MonkeyPatch()
-    patch.setattr(ct_volumes, "N_PATIENTS", N_PATIENTS)
     phantom = tmp_path_factory.mktemp("phantom")
-    ct_volumes.build(phantom / "ct_volumes", seed=0)
-    patch.undo()
+    small_phantom(ct_volumes, phantom / "ct_volumes", N_PATIENTS=N_PATIENTS)
     root = tmp_path_factory.mktemp("real")
     make_real_layout(phantom / "ct_volumes", root / "ct_volumes")
     return root, phantom

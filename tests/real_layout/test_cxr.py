@@ -16,7 +16,7 @@ import pytest
 
 from common.detection import class_set, dicom_index, find_layout, merge_readers, read_boxes
 from common.phantoms import cxr
-from real_layout.smoke import run_smoke_untouched
+from real_layout.smoke import run_smoke_untouched, small_phantom
 from real_layout.cxr import make_real_layout, real_name
 
 SPLITS = {"train": 8, "test": 2}
@@ -25,12 +25,7 @@ LAB = "lab05_cxr_detection"
 
 @pytest.fixture(scope="module")
 def phantom(tmp_path_factory):
-    patch = pytest.MonkeyPatch()
-    patch.setattr(cxr, "_SPLITS", SPLITS)
-    root = tmp_path_factory.mktemp("phantom")
-    cxr.build(root / "cxr", seed=0)
-    patch.undo()
-    return root / "cxr"
+    return small_phantom(cxr, tmp_path_factory.mktemp("phantom") / "cxr", _SPLITS=SPLITS)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from PIL import Image
 
 from common.phantoms import seg2d
 from common.segmentation import labelled_splits, load_seg_data
-from real_layout.smoke import run_smoke_untouched
+from real_layout.smoke import run_smoke_untouched, small_phantom
 from real_layout.seg2d import make_real_layout, real_name
 
 SPLITS = {"train": 24, "val": 8, "test": 8}
@@ -27,12 +27,7 @@ LAB = "lab04_segmentation"
 
 @pytest.fixture(scope="module")
 def phantom(tmp_path_factory):
-    patch = pytest.MonkeyPatch()
-    patch.setattr(seg2d, "SPLITS", SPLITS)
-    root = tmp_path_factory.mktemp("phantom")
-    seg2d.build(root / "seg2d", seed=0)
-    patch.undo()
-    return root / "seg2d"
+    return small_phantom(seg2d, tmp_path_factory.mktemp("phantom") / "seg2d", SPLITS=SPLITS)
 
 
 @pytest.fixture(scope="module", params=["kvasir", "isic"])
