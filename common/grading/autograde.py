@@ -296,11 +296,11 @@ def _autograde_checked(lab, student, course_dir, cell_timeout, notebook_timeout,
         # the instructor's hidden-split secret never reaches a grading process (nor its kernel)
         extra[HIDDEN_SEED_ENV] = None
         log_path = Path(scratch) / "nbgrader.log"
-        popen = launch(cmd, course_dir, nbgrader_env(extra), log_path)
-        proc = psutil.Process(popen.pid)
+        grader = launch(cmd, course_dir, nbgrader_env(extra), log_path)
+        proc = psutil.Process(grader.pid)
         peak, status = 0.0, "graded"
         tree_limit = memory_mb + (GRADER_ALLOWANCE_MB if sandbox else 0)
-        while popen.poll() is None:
+        while grader.poll() is None:
             try:
                 peak = max(peak, _tree_rss(proc))
             except psutil.NoSuchProcess:
@@ -314,9 +314,9 @@ def _autograde_checked(lab, student, course_dir, cell_timeout, notebook_timeout,
                 _kill_tree(proc)
                 break
             time.sleep(0.25)
-        popen.wait()
+        grader.wait()
         log = log_path.read_text(errors="replace") if log_path.exists() else ""
-    if status == "graded" and popen.returncode != 0:
+    if status == "graded" and grader.returncode != 0:
         status = "failed"
     release = course_dir / "labs" / lab / f"{lab}.ipynb"
     submitted = course_dir / "submitted" / student / lab / f"{lab}.ipynb"
